@@ -1,0 +1,169 @@
+"""``rcep-origin``: determine origin from a declaration file, inspect the rule catalogue.
+
+Exit codes of ``determine``: 0 originating, 1 not originating, 2 undecidable, 3 bad input.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from rcep_origin import __version__
+from rcep_origin.declaration import load_declaration
+from rcep_origin.errors import InputError, RuleSetError
+from rcep_origin.hs import parse_hs_code
+from rcep_origin.origin import Determination, Outcome, determine
+from rcep_origin.rules import RuleSet, builtin_ruleset, load_ruleset, print_rule
+
+EXIT_BAD_INPUT = 3
+
+app = typer.Typer(
+    name="rcep-origin",
+    help="RCEP rules of origin: explained, reproducible origin determinations.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+rules_app = typer.Typer(help="Inspect and check rule catalogues (Annex 3A, Appendix lists).", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+RulesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--rules",
+        help="A rule set directory (psr.csv, appendix.csv) to use instead of the built-in one.",
+        file_okay=False,
+    ),
+]
+
+
+def _console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def _ruleset(rules: Path | None) -> RuleSet:
+    try:
+        return builtin_ruleset() if rules is None else load_ruleset(rules)
+    except RuleSetError as exc:
+        _console(stderr=True).print(f"[bold red]rule set error:[/] {exc}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+@app.command("determine")
+def determine_command(
+    file: Annotated[Path, typer.Argument(help="Declaration, JSON or YAML.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON.")] = False,
+    rules: RulesOption = None,
+) -> None:
+    """Decide whether the declared good is RCEP-originating, and explain why."""
+    ruleset = _ruleset(rules)
+    try:
+        declaration = load_declaration(file)
+        result = determine(declaration, ruleset=ruleset)
+    except InputError as exc:
+        _report_input_error(exc, as_json)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        _print_report(result, str(file))
+    raise typer.Exit(result.outcome.exit_code)
+
+
+def _report_input_error(exc: InputError, as_json: bool) -> None:
+    if as_json:
+        payload = {
+            "error": "bad_input",
+            "field": exc.path,
+            "message": exc.message,
+            "problems": [{"field": p, "message": m} for p, m in exc.problems],
+        }
+        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    console = _console(stderr=True)
+    console.print(f"[bold red]bad input[/] {exc.path or '(document)'}: {exc.message}")
+    for path, message in exc.problems[1:10]:
+        console.print(f"  also {path or '(document)'}: {message}")
+
+
+_STYLE = {"pass": "green", "fail": "red", "unknown": "yellow", "info": "cyan", "skipped": "dim"}
+
+
+def _print_report(result: Determination, name: str) -> None:
+    console = _console()
+    colour = {Outcome.ORIGINATING: "green", Outcome.NOT_ORIGINATING: "red", Outcome.UNDECIDABLE: "yellow"}[result.outcome]
+    console.print(Panel(f"[bold {colour}]{result.summary}[/]", title=f"rcep-origin: {name}", expand=False))
+    table = Table(show_header=True, header_style="bold", expand=False)
+    table.add_column("check")
+    table.add_column("article")
+    table.add_column("result")
+    table.add_column("why", overflow="fold", max_width=90)
+    for check in result.trace:
+        style = _STYLE[check.result.value]
+        table.add_row(check.name, check.article, f"[{style}]{check.result.value}[/]", check.summary)
+    console.print(table)
+    if result.rule is not None:
+        console.print(f"rule: [bold]{result.rule.text}[/] ({result.rule.hs_code}, {result.rule.hs_edition}; {result.rule.row}; {result.rule.basis})")
+        console.print(f"      source: {result.rule.source}")
+    if result.rvc is not None:
+        rvc = result.rvc.to_dict()
+        console.print(f"RVC: {rvc['percent']} % by {rvc['method']}, threshold {rvc['threshold']} %, margin {rvc['margin']}")
+    if result.missing:
+        console.print("[yellow]missing facts:[/]")
+        for item in result.missing:
+            console.print(f"  - {item.field}: {item.reason}")
+    console.print(
+        f"[dim]inputs sha256 {result.inputs_sha256} | rule set {result.ruleset_version} | engine {result.engine_version}[/]"
+    )
+
+
+@rules_app.command("show")
+def rules_show(
+    hs_code: Annotated[str, typer.Argument(help="An HS subheading, e.g. 8538.90")],
+    edition: Annotated[str, typer.Option(help="HS edition")] = "HS2022",
+    rules: RulesOption = None,
+) -> None:
+    """Show the Annex 3A rule that applies to a subheading, and its source."""
+    ruleset = _ruleset(rules)
+    try:
+        code = parse_hs_code(hs_code, min_level=6)
+    except ValueError as exc:
+        _console(stderr=True).print(f"[bold red]bad input[/] hs_code: {exc}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    entry = ruleset.psr_for(code, edition)
+    if entry is None:
+        _console().print(f"[yellow]no rule for {code} ({edition}) in {ruleset.version}[/]: undecidable under Art. 3.2(c)")
+        raise typer.Exit(2)
+    console = _console()
+    console.print(f"[bold]{entry.hs_code}[/] ({entry.hs_edition}): [bold]{entry.text}[/]  (parsed: {print_rule(entry.rule)})")
+    console.print(f"source: {entry.source}\nrow: {entry.citation} ({entry.basis}); {entry.note}")
+
+
+@rules_app.command("list")
+def rules_list(rules: RulesOption = None) -> None:
+    """List every rule in the catalogue."""
+    ruleset = _ruleset(rules)
+    table = Table("hs_code", "edition", "rule", "basis", "row", title=ruleset.version)
+    for entry in sorted(ruleset.psr.values(), key=lambda e: (e.hs_edition, e.hs_code.digits)):
+        table.add_row(str(entry.hs_code), entry.hs_edition, entry.text, entry.basis, entry.citation)
+    _console().print(table)
+
+
+@rules_app.command("check")
+def rules_check(directory: Annotated[Path, typer.Argument(file_okay=False)]) -> None:
+    """Load a rule set directory strictly and report its version, or the first error."""
+    ruleset = _ruleset(directory)
+    appendix = sum(len(v) for v in ruleset.appendix.values())
+    _console().print(f"ok: {ruleset.version}: {len(ruleset.psr)} rules, {appendix} Appendix entries")
+
+
+@app.command("version")
+def version_command() -> None:
+    """Print the engine version and the built-in rule set version."""
+    typer.echo(f"rcep-origin {__version__}; rule set {builtin_ruleset().version}")

@@ -1,0 +1,408 @@
+"""The declaration: what an exporter states about a good, its materials, costs and production.
+
+This is the input contract (JSON or YAML). Field names are public and stable. Validation happens
+here, at the edge: amounts are ``Decimal`` (never float), Parties are RCEP Parties, HS codes are
+well formed, unknown fields are refused (a typo such as ``orgin_party`` must not silently drop a
+fact). Every error names the path of the field, e.g. ``materials[3].value.amount``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date as Date
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import pycountry
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from rcep_origin.errors import InputError
+from rcep_origin.hs import EDITIONS, HsCode, exists_in_edition, parse_hs_code
+from rcep_origin.money import FxRate, Money, is_iso_currency
+from rcep_origin.parties import is_party
+
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024  # a declaration larger than this is refused unread
+MAX_MATERIALS = 100_000
+
+
+def _decimal_from_number(value: Any) -> Any:
+    # JSON numbers arrive as Decimal (parse_float=Decimal); YAML floats as float, whose shortest
+    # repr is what the author wrote. Booleans are not amounts.
+    if isinstance(value, bool):
+        raise ValueError("expected a decimal number, not a boolean")
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return value
+
+
+def _finite(value: Decimal) -> Decimal:
+    if not value.is_finite():
+        raise ValueError("must be a finite number")
+    return value
+
+
+Amount = Annotated[Decimal, BeforeValidator(_decimal_from_number), Field(ge=0)]
+PositiveDecimal = Annotated[Decimal, BeforeValidator(_decimal_from_number), Field(gt=0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class MoneyValue(_Strict):
+    amount: Amount
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. USD")
+
+    _finite_amount = field_validator("amount")(_finite)
+
+    def money(self) -> Money:
+        return Money(self.amount, self.currency)
+
+
+class Product(_Strict):
+    description: str = Field(min_length=1, max_length=2000)
+    hs_code: str = Field(description="6-digit HS subheading, dots allowed: '8458.11'")
+    hs_edition: Literal["HS2012", "HS2017", "HS2022"] = "HS2022"
+    import_tariff_line: str | None = Field(
+        default=None,
+        pattern=r"^\d{4}\.?\d{2}(\.?\d{2}){0,2}$",
+        description="the importing Party's national tariff line, for Appendix look-ups (Art. 2.6)",
+    )
+    weight_kg: PositiveDecimal | None = Field(
+        default=None, description="net weight of the good; needed for de minimis in Chapters 50-63"
+    )
+
+    @field_validator("hs_code")
+    @classmethod
+    def _hs_code(cls, value: str) -> str:
+        return str(parse_hs_code(value, min_level=6))
+
+    @model_validator(mode="after")
+    def _exists(self) -> Product:
+        code = self.code
+        if exists_in_edition(code, self.hs_edition) is False:
+            raise ValueError(f"hs_code {code} does not exist in {self.hs_edition}")
+        return self
+
+    @property
+    def code(self) -> HsCode:
+        return parse_hs_code(self.hs_code)
+
+
+class Role(str, Enum):
+    """How a material takes part in the good, which decides the article that applies to it."""
+
+    COMPONENT = "component"
+    RETAIL_PACKAGING = "retail_packaging"  # Art. 3.8(2)
+    TRANSPORT_PACKING = "transport_packing"  # Art. 3.8(1)
+    ACCESSORY = "accessory"  # Art. 3.9
+    INDIRECT = "indirect"  # Art. 3.10
+
+
+class Material(_Strict):
+    id: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=2000)
+    hs_code: str | None = Field(default=None, description="HS code (heading or subheading)")
+    value: MoneyValue | None = None
+    origin_party: str | None = Field(default=None, description="ISO alpha-2 country of origin")
+    originating: bool | None = Field(
+        default=None, description="RCEP-originating; null means undetermined (non-originating)"
+    )
+    weight_kg: Amount | None = None
+    role: Role = Role.COMPONENT
+
+    @field_validator("hs_code")
+    @classmethod
+    def _hs_code(cls, value: str | None) -> str | None:
+        return None if value is None else str(parse_hs_code(value, min_level=4))
+
+    @field_validator("origin_party")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        if value is not None and pycountry.countries.get(alpha_2=value) is None:
+            raise ValueError(f"{value!r} is not an ISO 3166 alpha-2 country code")
+        return value
+
+    @model_validator(mode="after")
+    def _originating_needs_a_party(self) -> Material:
+        if self.originating and self.origin_party is None:
+            raise ValueError(
+                "a material declared originating needs origin_party, the Party it originates in "
+                "(Art. 3.4 cumulation and Art. 2.6 depend on it)"
+            )
+        if self.originating and not is_party(self.origin_party or ""):
+            raise ValueError(
+                f"a material originating under RCEP comes from a Party; {self.origin_party} is not "
+                "an RCEP Party (set originating to false)"
+            )
+        return self
+
+    @property
+    def code(self) -> HsCode | None:
+        return None if self.hs_code is None else parse_hs_code(self.hs_code)
+
+
+class ProductionStep(_Strict):
+    description: str = Field(min_length=1, max_length=2000)
+    party: str = Field(pattern=r"^[A-Z]{2}$")
+    minimal_operation: bool = Field(
+        default=False, description="the exporter states this is an Art. 3.6 minimal operation"
+    )
+    chemical_reaction: bool = Field(
+        default=False, description="the step is a chemical reaction (Annex 3A 'CR')"
+    )
+
+
+class Costs(_Strict):
+    """Cost elements of the build-up formula (Art. 3.5)."""
+
+    direct_labour: MoneyValue | None = None
+    direct_overhead: MoneyValue | None = None
+    profit: MoneyValue | None = None
+    other: MoneyValue | None = None
+
+
+class FxRateValue(_Strict):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str = Field(alias="from", pattern=r"^[A-Z]{3}$")
+    to: str = Field(pattern=r"^[A-Z]{3}$")
+    rate: PositiveDecimal
+    date: Date
+    source: str = Field(min_length=1)
+
+    def rate_record(self) -> FxRate:
+        return FxRate(self.from_, self.to, self.rate, self.date, self.source)
+
+
+# Art. 3.15(1)(b)(i): only logistics activities (unloading, reloading, storing) and operations
+# needed to preserve the good or to transport it; anything else is "other".
+TransitOperation = Literal["unloading", "reloading", "storage", "preservation", "other"]
+
+
+class Transit(_Strict):
+    """A stop in a non-Party (or another Party) on the way to the importing Party (Art. 3.15)."""
+
+    party: str = Field(pattern=r"^[A-Z]{2}$", description="ISO alpha-2 of the country of transit")
+    operations: list[TransitOperation] = Field(default_factory=list)
+    under_customs_control: bool | None = None
+
+
+class Consignment(_Strict):
+    transit: list[Transit] = Field(default_factory=list)
+
+
+WhollyObtainedCategory = Literal[
+    "plants",  # Art. 3.3(a) grown and harvested, picked or gathered there
+    "live_animals",  # Art. 3.3(b) born and raised there
+    "from_live_animals",  # Art. 3.3(c) obtained from live animals raised there
+    "hunting_fishing_aquaculture",  # Art. 3.3(d) hunting, trapping, fishing, farming, ...
+    "minerals",  # Art. 3.3(e) extracted from its soil, waters, seabed or subsoil
+    "sea_outside_territorial_sea",  # Art. 3.3(f) by its vessels outside the territorial sea
+    "high_seas",  # Art. 3.3(g) by its vessels from the high seas
+    "factory_ship",  # Art. 3.3(h) made on its factory ships from (f) or (g) goods
+    "waste_scrap",  # Art. 3.3(i) waste, scrap and used goods collected there
+    "from_wholly_obtained",  # Art. 3.3(j) produced there solely from (a)-(i) goods
+]
+
+WO_CATEGORY_ARTICLES = {
+    "plants": "Art. 3.3(a)",
+    "live_animals": "Art. 3.3(b)",
+    "from_live_animals": "Art. 3.3(c)",
+    "hunting_fishing_aquaculture": "Art. 3.3(d)",
+    "minerals": "Art. 3.3(e)",
+    "sea_outside_territorial_sea": "Art. 3.3(f)",
+    "high_seas": "Art. 3.3(g)",
+    "factory_ship": "Art. 3.3(h)",
+    "waste_scrap": "Art. 3.3(i)",
+    "from_wholly_obtained": "Art. 3.3(j)",
+}
+
+
+class WhollyObtainedClaim(_Strict):
+    category: WhollyObtainedCategory
+    description: str = ""
+
+
+class Declaration(_Strict):
+    reference: str | None = Field(default=None, max_length=200)
+    product: Product
+    exporting_party: str
+    importing_party: str
+    date: Date
+    fob_value: MoneyValue
+    costs: Costs | None = None
+    production_steps: list[ProductionStep] = Field(default_factory=list)
+    materials: list[Material] = Field(default_factory=list, max_length=MAX_MATERIALS)
+    rvc_method: Literal["build_down", "build_up"] = "build_down"
+    wholly_obtained: WhollyObtainedClaim | None = None
+    fx_rates: list[FxRateValue] = Field(default_factory=list)
+    consignment: Consignment | None = None
+
+    @field_validator("exporting_party", "importing_party")
+    @classmethod
+    def _party(cls, value: str) -> str:
+        if not is_party(value):
+            raise ValueError(f"{value!r} is not an RCEP Party (ISO alpha-2, e.g. 'CN', 'TH')")
+        return value
+
+
+def _path(location: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in location:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += ("." if path else "") + ("from" if part == "from_" else str(part))
+    return path
+
+
+def _problems(exc: ValidationError) -> list[tuple[str, str]]:
+    problems = []
+    for error in exc.errors(include_url=False):
+        location = tuple(p for p in error["loc"] if not str(p).startswith("function-"))
+        message = error["msg"].removeprefix("Value error, ")
+        problems.append((_path(location), message))
+    return problems
+
+
+def validate_declaration(data: Any) -> Declaration:
+    """Validate a parsed document; raise ``InputError`` naming the first bad field."""
+    if not isinstance(data, dict):
+        raise InputError("a declaration is a JSON/YAML object")
+    try:
+        declaration = Declaration.model_validate(data)
+    except ValidationError as exc:
+        problems = _problems(exc)
+        path, message = problems[0]
+        raise InputError(message, path=path, problems=problems) from None
+    _check_structure(declaration)
+    _check_currencies(declaration)
+    return declaration
+
+
+def _check_structure(declaration: Declaration) -> None:
+    if declaration.exporting_party == declaration.importing_party:
+        raise InputError(
+            "exporting_party and importing_party are the same Party", path="importing_party"
+        )
+    if declaration.wholly_obtained is None and not any(
+        m.role is Role.COMPONENT for m in declaration.materials
+    ):
+        raise InputError(
+            "the bill of materials has no component; a good that is not wholly obtained "
+            "(Art. 3.3) is produced from materials, so list them",
+            path="materials",
+        )
+    seen: dict[str, int] = {}
+    for index, material in enumerate(declaration.materials):
+        if material.id in seen:
+            raise InputError(
+                f"material id {material.id!r} is already used by materials[{seen[material.id]}]",
+                path=f"materials[{index}].id",
+            )
+        seen[material.id] = index
+
+
+def _check_currencies(declaration: Declaration) -> None:
+    fields: list[tuple[str, MoneyValue]] = [("fob_value", declaration.fob_value)]
+    for index, material in enumerate(declaration.materials):
+        if material.value is not None:
+            fields.append((f"materials[{index}].value", material.value))
+    if declaration.costs is not None:
+        for name in ("direct_labour", "direct_overhead", "profit", "other"):
+            value = getattr(declaration.costs, name)
+            if value is not None:
+                fields.append((f"costs.{name}", value))
+    for path, value in fields:
+        if not is_iso_currency(value.currency):
+            raise InputError(f"{value.currency!r} is not an ISO 4217 currency code", path=f"{path}.currency")
+
+
+def parse_declaration_text(text: str | bytes, *, filename: str = "") -> Declaration:
+    """Parse JSON (or YAML, by extension or when the text is not JSON) and validate it."""
+    if len(text) > MAX_DOCUMENT_BYTES:
+        raise InputError(f"the declaration is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB")
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"the declaration is not UTF-8 text: {exc}") from None
+    is_yaml = filename.lower().endswith((".yaml", ".yml"))
+    if not is_yaml:
+        try:
+            data = json.loads(text, parse_float=Decimal)
+        except json.JSONDecodeError as exc:
+            if filename.lower().endswith(".json") or text.lstrip().startswith(("{", "[")):
+                raise InputError(f"malformed JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+            is_yaml = True
+    if is_yaml:
+        try:
+            # safe_load builds only plain data; YAML aliases are capped below to stop "billion laughs".
+            if text.count("*") > 10_000:
+                raise InputError("too many YAML aliases")
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise InputError(f"malformed YAML: {exc}") from None
+    return validate_declaration(data)
+
+
+def load_declaration(path: str | Path) -> Declaration:
+    """Read and validate a declaration file (``.json``, ``.yaml`` or ``.yml``)."""
+    file = Path(path)
+    try:
+        size = file.stat().st_size
+        if size > MAX_DOCUMENT_BYTES:
+            raise InputError(f"{file}: larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB")
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {file}: {exc.strerror}") from None
+    return parse_declaration_text(raw, filename=file.name)
+
+
+def canonical_json(declaration: Declaration) -> str:
+    """The declaration as canonical JSON (sorted keys, Decimals as plain strings): the bytes its
+    ``inputs_sha256`` is taken of. Equal declarations, however written, hash alike."""
+    data = declaration.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return json.dumps(_normalise(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _normalise(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _normalise(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_normalise(v) for v in value]
+    if isinstance(value, str):
+        return value
+    return value
+
+
+__all__ = [
+    "EDITIONS",
+    "Consignment",
+    "Costs",
+    "Declaration",
+    "FxRateValue",
+    "Material",
+    "MoneyValue",
+    "Product",
+    "ProductionStep",
+    "Role",
+    "Transit",
+    "WhollyObtainedClaim",
+    "canonical_json",
+    "load_declaration",
+    "parse_declaration_text",
+    "validate_declaration",
+]

@@ -1,0 +1,60 @@
+"""Art. 3.4 Cumulation: originating goods and materials of a Party, used in another Party's
+production, count as originating there. The certificate carries ``ACU`` when the verdict relied
+on it, i.e. when the good would not qualify if the materials originating in other Parties were
+counted as non-originating."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rcep_origin.declaration import Role
+from rcep_origin.origin.change_of_classification import material_makes_change
+from rcep_origin.origin.rvc import calculate_rvc
+from rcep_origin.origin.valuation import ValuedDeclaration, ValuedMaterial
+from rcep_origin.rules import ChangeOfClassification, Conjunction, RegionalValueContent, RuleSet
+
+ARTICLE = "Art. 3.4"
+
+
+def cumulated_materials(good: ValuedDeclaration) -> list[ValuedMaterial]:
+    """Materials originating in a Party other than the exporting Party."""
+    exporting = good.declaration.exporting_party
+    return [
+        m
+        for m in good.materials
+        if m.material.originating is True and m.origin_party not in (None, exporting)
+        and m.role is not Role.TRANSPORT_PACKING
+    ]
+
+
+def relied_on_cumulation(
+    good: ValuedDeclaration, criterion: str, alternative: Conjunction | None, ruleset: RuleSet, day: date
+) -> tuple[bool, list[str]]:
+    """Whether the verdict depended on Art. 3.4, and on which materials."""
+    others = [m for m in cumulated_materials(good) if m.role is Role.COMPONENT or criterion == "RVC"]
+    if not others:
+        return False, []
+    if criterion == "PE":
+        components = [m.id for m in others if m.role is Role.COMPONENT]
+        return bool(components), components
+    if alternative is None:
+        return False, []
+    needed: list[str] = []
+    other_ids = {m.id for m in others}
+    for term in alternative.terms:
+        if isinstance(term, ChangeOfClassification):
+            product = good.declaration.product.code
+            needed += [
+                m.id
+                for m in others
+                if m.role is Role.COMPONENT and material_makes_change(product, m.code, term)[0] is not True
+            ]
+        elif isinstance(term, RegionalValueContent):
+            exporting_only = frozenset(
+                m.id for m in good.materials if m.originating and m.id not in other_ids
+            )
+            without = calculate_rvc(good, term.threshold, treat_as_originating=exporting_only)
+            if without.figure is not None and not without.figure.met:
+                needed += [m.id for m in others]
+    unique = list(dict.fromkeys(needed))
+    return bool(unique), unique
