@@ -14,19 +14,38 @@ from rcep_origin import InputError, determine, load_ruleset, validate_declaratio
 from rcep_origin.rules import RuleSet, builtin_ruleset
 
 SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.yaml"))
-RULESETS = {"builtin": builtin_ruleset, "fixture": lambda: load_ruleset(Path(__file__).parent / "rulesets" / "fixture")}
+RULESETS = {
+    "builtin": builtin_ruleset,
+    "fixture": lambda: load_ruleset(Path(__file__).parent / "rulesets" / "fixture"),
+}
 EXPECT_KEYS = {
-    "originating", "criterion", "criteria", "flags", "rcep_country_of_origin", "rvc_percent",
-    "rvc_met", "additional_rule", "cites", "missing", "error_field", "error_contains", "rule",
-    "summary_contains", "exit_code",
+    "originating",
+    "criterion",
+    "criteria",
+    "flags",
+    "rcep_country_of_origin",
+    "rvc_percent",
+    "rvc_met",
+    "additional_rule",
+    "cites",
+    "missing",
+    "error_field",
+    "error_contains",
+    "rule",
+    "summary_contains",
+    "exit_code",
 }
 
 
 def _load(path: Path) -> dict[str, Any]:
     scenario = yaml.safe_load(path.read_text("utf-8"))
     assert set(scenario) <= {"name", "source", "ruleset", "declaration", "expect"}, path.name
-    assert scenario.get("name") and scenario.get("source"), f"{path.name}: name and source are required"
-    assert set(scenario["expect"]) <= EXPECT_KEYS, f"{path.name}: unknown expect keys {set(scenario['expect']) - EXPECT_KEYS}"
+    assert scenario.get("name") and scenario.get("source"), (
+        f"{path.name}: name and source are required"
+    )
+    assert set(scenario["expect"]) <= EXPECT_KEYS, (
+        f"{path.name}: unknown expect keys {set(scenario['expect']) - EXPECT_KEYS}"
+    )
     return scenario
 
 
@@ -48,7 +67,9 @@ def test_scenario(path: Path) -> None:
         return
     result = determine(validate_declaration(scenario["declaration"]), ruleset=ruleset)
     verdict = result.to_dict()
-    explain = f"\n{result.summary}\n" + "\n".join(f"  {c.name} [{c.article}] {c.result.value}: {c.summary}" for c in result.trace)
+    explain = f"\n{result.summary}\n" + "\n".join(
+        f"  {c.name} [{c.article}] {c.result.value}: {c.summary}" for c in result.trace
+    )
     assert verdict["originating"] == expect["originating"], explain
     for key in ("criterion", "rcep_country_of_origin"):
         if key in expect:
@@ -58,7 +79,9 @@ def test_scenario(path: Path) -> None:
     if "flags" in expect:
         assert sorted(verdict["flags"]) == sorted(expect["flags"]), explain
     if "rvc_percent" in expect:
-        assert verdict["rvc"] is not None and verdict["rvc"]["percent"] == str(expect["rvc_percent"]), f"{verdict['rvc']}{explain}"
+        assert verdict["rvc"] is not None and verdict["rvc"]["percent"] == str(
+            expect["rvc_percent"]
+        ), f"{verdict['rvc']}{explain}"
     if "rvc_met" in expect:
         assert verdict["rvc"]["met"] is expect["rvc_met"], explain
     if "rule" in expect:
@@ -66,7 +89,9 @@ def test_scenario(path: Path) -> None:
     if "additional_rule" in expect:
         for key, value in expect["additional_rule"].items():
             actual = verdict["additional_rule"][key]
-            assert (str(actual) if isinstance(value, str) else actual) == value, f"additional_rule.{key}: {actual!r}{explain}"
+            assert (str(actual) if isinstance(value, str) else actual) == value, (
+                f"additional_rule.{key}: {actual!r}{explain}"
+            )
     articles = " | ".join(check.article for check in result.trace)
     for article in expect.get("cites", []):
         assert article in articles, f"{article} not cited in: {articles}{explain}"

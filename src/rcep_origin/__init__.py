@@ -8,8 +8,19 @@ The public surface::
 """
 
 from rcep_origin._version import ENGINE_VERSION, __version__
-from rcep_origin.declaration import Declaration, load_declaration, parse_declaration_text, validate_declaration
-from rcep_origin.errors import CurrencyError, InputError, RcepOriginError, RuleSetError, RuleSyntaxError
+from rcep_origin.declaration import (
+    Declaration,
+    load_declaration,
+    parse_declaration_text,
+    validate_declaration,
+)
+from rcep_origin.errors import (
+    CurrencyError,
+    InputError,
+    RcepOriginError,
+    RuleSetError,
+    RuleSyntaxError,
+)
 from rcep_origin.origin import Determination, Outcome, determine
 from rcep_origin.rules import RuleSet, builtin_ruleset, load_ruleset
 

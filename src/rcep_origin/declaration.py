@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from datetime import date as Date
 from decimal import Decimal
-from enum import Enum
+from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -100,7 +100,7 @@ class Product(_Strict):
         return parse_hs_code(self.hs_code)
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     """How a material takes part in the good, which decides the article that applies to it."""
 
     COMPONENT = "component"
@@ -327,13 +327,17 @@ def _check_currencies(declaration: Declaration) -> None:
                 fields.append((f"costs.{name}", value))
     for path, value in fields:
         if not is_iso_currency(value.currency):
-            raise InputError(f"{value.currency!r} is not an ISO 4217 currency code", path=f"{path}.currency")
+            raise InputError(
+                f"{value.currency!r} is not an ISO 4217 currency code", path=f"{path}.currency"
+            )
 
 
 def parse_declaration_text(text: str | bytes, *, filename: str = "") -> Declaration:
     """Parse JSON (or YAML, by extension or when the text is not JSON) and validate it."""
     if len(text) > MAX_DOCUMENT_BYTES:
-        raise InputError(f"the declaration is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB")
+        raise InputError(
+            f"the declaration is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB"
+        )
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
@@ -345,17 +349,29 @@ def parse_declaration_text(text: str | bytes, *, filename: str = "") -> Declarat
             data = json.loads(text, parse_float=Decimal)
         except json.JSONDecodeError as exc:
             if filename.lower().endswith(".json") or text.lstrip().startswith(("{", "[")):
-                raise InputError(f"malformed JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+                raise InputError(
+                    f"malformed JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+                ) from None
             is_yaml = True
     if is_yaml:
         try:
-            # safe_load builds only plain data; YAML aliases are capped below to stop "billion laughs".
-            if text.count("*") > 10_000:
-                raise InputError("too many YAML aliases")
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=_NoAliasLoader)
         except yaml.YAMLError as exc:
             raise InputError(f"malformed YAML: {exc}") from None
     return validate_declaration(data)
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """Safe YAML without anchors and aliases: a declaration never needs them, and refusing them
+    stops "billion laughs" documents that expand exponentially once traversed."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, "YAML aliases are not accepted in a declaration", event.start_mark
+            )
+        return super().compose_node(parent, index)
 
 
 def load_declaration(path: str | Path) -> Declaration:
@@ -372,20 +388,21 @@ def load_declaration(path: str | Path) -> Declaration:
 
 
 def canonical_json(declaration: Declaration) -> str:
-    """The declaration as canonical JSON (sorted keys, Decimals as plain strings): the bytes its
+    """The declaration as canonical JSON (sorted keys, amounts normalised): the bytes its
     ``inputs_sha256`` is taken of. Equal declarations, however written, hash alike."""
-    data = declaration.model_dump(mode="json", by_alias=True, exclude_none=True)
-    return json.dumps(_normalise(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    data = declaration.model_dump(mode="python", by_alias=True, exclude_none=True)
+    return json.dumps(
+        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_canonical_value
+    )
 
 
-def _normalise(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _normalise(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_normalise(v) for v in value]
-    if isinstance(value, str):
-        return value
-    return value
+def _canonical_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        # 1000, "1000" and "1000.00" are the same amount and must hash alike.
+        return format(value.normalize(), "f")
+    if isinstance(value, Date):
+        return value.isoformat()
+    raise TypeError(f"cannot canonicalise {type(value).__name__}")
 
 
 __all__ = [

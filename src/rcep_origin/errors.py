@@ -22,7 +22,9 @@ class InputError(RcepOriginError, ValueError):
     """Bad user input. ``path`` names the field (``materials[3].value.amount``) or is empty when
     the whole document is at fault (malformed JSON, file too large)."""
 
-    def __init__(self, message: str, *, path: str = "", problems: list[tuple[str, str]] | None = None):
+    def __init__(
+        self, message: str, *, path: str = "", problems: list[tuple[str, str]] | None = None
+    ):
         self.path = path
         self.message = message
         # Every problem found, as (path, message); the first one is the headline.

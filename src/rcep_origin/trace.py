@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
 
 
-class Result(str, Enum):
+class Result(StrEnum):
     PASS = "pass"
     FAIL = "fail"
     UNKNOWN = "unknown"

@@ -30,7 +30,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-rules_app = typer.Typer(help="Inspect and check rule catalogues (Annex 3A, Appendix lists).", no_args_is_help=True)
+rules_app = typer.Typer(
+    help="Inspect and check rule catalogues (Annex 3A, Appendix lists).", no_args_is_help=True
+)
 app.add_typer(rules_app, name="rules")
 
 RulesOption = Annotated[
@@ -97,8 +99,14 @@ _STYLE = {"pass": "green", "fail": "red", "unknown": "yellow", "info": "cyan", "
 
 def _print_report(result: Determination, name: str) -> None:
     console = _console()
-    colour = {Outcome.ORIGINATING: "green", Outcome.NOT_ORIGINATING: "red", Outcome.UNDECIDABLE: "yellow"}[result.outcome]
-    console.print(Panel(f"[bold {colour}]{result.summary}[/]", title=f"rcep-origin: {name}", expand=False))
+    colour = {
+        Outcome.ORIGINATING: "green",
+        Outcome.NOT_ORIGINATING: "red",
+        Outcome.UNDECIDABLE: "yellow",
+    }[result.outcome]
+    console.print(
+        Panel(f"[bold {colour}]{result.summary}[/]", title=f"rcep-origin: {name}", expand=False)
+    )
     table = Table(show_header=True, header_style="bold", expand=False)
     table.add_column("check")
     table.add_column("article")
@@ -109,11 +117,15 @@ def _print_report(result: Determination, name: str) -> None:
         table.add_row(check.name, check.article, f"[{style}]{check.result.value}[/]", check.summary)
     console.print(table)
     if result.rule is not None:
-        console.print(f"rule: [bold]{result.rule.text}[/] ({result.rule.hs_code}, {result.rule.hs_edition}; {result.rule.row}; {result.rule.basis})")
+        console.print(
+            f"rule: [bold]{result.rule.text}[/] ({result.rule.hs_code}, {result.rule.hs_edition}; {result.rule.row}; {result.rule.basis})"
+        )
         console.print(f"      source: {result.rule.source}")
     if result.rvc is not None:
         rvc = result.rvc.to_dict()
-        console.print(f"RVC: {rvc['percent']} % by {rvc['method']}, threshold {rvc['threshold']} %, margin {rvc['margin']}")
+        console.print(
+            f"RVC: {rvc['percent']} % by {rvc['method']}, threshold {rvc['threshold']} %, margin {rvc['margin']}"
+        )
     if result.missing:
         console.print("[yellow]missing facts:[/]")
         for item in result.missing:
@@ -138,10 +150,14 @@ def rules_show(
         raise typer.Exit(EXIT_BAD_INPUT) from None
     entry = ruleset.psr_for(code, edition)
     if entry is None:
-        _console().print(f"[yellow]no rule for {code} ({edition}) in {ruleset.version}[/]: undecidable under Art. 3.2(c)")
+        _console().print(
+            f"[yellow]no rule for {code} ({edition}) in {ruleset.version}[/]: undecidable under Art. 3.2(c)"
+        )
         raise typer.Exit(2)
     console = _console()
-    console.print(f"[bold]{entry.hs_code}[/] ({entry.hs_edition}): [bold]{entry.text}[/]  (parsed: {print_rule(entry.rule)})")
+    console.print(
+        f"[bold]{entry.hs_code}[/] ({entry.hs_edition}): [bold]{entry.text}[/]  (parsed: {print_rule(entry.rule)})"
+    )
     console.print(f"source: {entry.source}\nrow: {entry.citation} ({entry.basis}); {entry.note}")
 
 
@@ -160,7 +176,9 @@ def rules_check(directory: Annotated[Path, typer.Argument(file_okay=False)]) -> 
     """Load a rule set directory strictly and report its version, or the first error."""
     ruleset = _ruleset(directory)
     appendix = sum(len(v) for v in ruleset.appendix.values())
-    _console().print(f"ok: {ruleset.version}: {len(ruleset.psr)} rules, {appendix} Appendix entries")
+    _console().print(
+        f"ok: {ruleset.version}: {len(ruleset.psr)} rules, {appendix} Appendix entries"
+    )
 
 
 @app.command("version")

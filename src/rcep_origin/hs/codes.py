@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 EDITIONS = ("HS2012", "HS2017", "HS2022")
 
@@ -51,8 +52,10 @@ class HsCode:
         return HsCode(self.digits[:level])
 
 
+@lru_cache(maxsize=65536)
 def parse_hs_code(text: str, *, min_level: int = 2) -> HsCode:
-    """Parse a code as people write it. Raises ``ValueError`` with a readable reason."""
+    """Parse a code as people write it. Raises ``ValueError`` with a readable reason.
+    Cached: a catalogue or a batch repeats the same few thousand codes."""
     cleaned = str(text).strip().replace(" ", "")
     for pattern in _PATTERNS:
         match = pattern.match(cleaned)

@@ -40,13 +40,19 @@ def material_makes_change(
     if material.level < level:
         return None, f"HS code {material} is too coarse to test a change of {term.level.unit}"
     if material.digits[:level] == product.digits[:level]:
-        return False, f"classified in the same {term.level.unit} ({material.truncated(level)}) as the good"
+        return (
+            False,
+            f"classified in the same {term.level.unit} ({material.truncated(level)}) as the good",
+        )
     for excluded in term.exceptions:
         inside = excluded.contains(material)
         if inside:
             return False, f"classified in {material}, which the rule excludes"
         if inside is None:
-            return None, f"HS code {material} is too coarse to tell whether the rule's exclusion applies"
+            return (
+                None,
+                f"HS code {material} is too coarse to tell whether the rule's exclusion applies",
+            )
     return True, f"{material} -> {product}: change of {term.level.unit}"
 
 
@@ -78,7 +84,13 @@ def evaluate_change(
             if tested
             else "no non-originating component material: the change is met trivially"
         )
-        return ChangeResult(True, False, (Check(f"change:{name}", ANNEX_3A_HEADNOTES, Result.PASS, summary, inputs),), (), ())
+        return ChangeResult(
+            True,
+            False,
+            (Check(f"change:{name}", ANNEX_3A_HEADNOTES, Result.PASS, summary, inputs),),
+            (),
+            (),
+        )
     failing = ", ".join(f"{m.id} ({reasons[m.id]})" for m in offending + unclear)
     change_check = Check(
         f"change:{name}",

@@ -41,7 +41,9 @@ def direct_consignment(good: ValuedDeclaration) -> tuple[Check, tuple[Missing, .
             )
     inputs = {"transit": [stop.party for stop in transit]}
     if failures:
-        return Check("direct_consignment", f"{ARTICLE}(1)(b)", Result.FAIL, "; ".join(failures), inputs), ()
+        return Check(
+            "direct_consignment", f"{ARTICLE}(1)(b)", Result.FAIL, "; ".join(failures), inputs
+        ), ()
     if missing:
         return (
             Check(

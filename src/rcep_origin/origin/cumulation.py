@@ -22,16 +22,23 @@ def cumulated_materials(good: ValuedDeclaration) -> list[ValuedMaterial]:
     return [
         m
         for m in good.materials
-        if m.material.originating is True and m.origin_party not in (None, exporting)
+        if m.material.originating is True
+        and m.origin_party not in (None, exporting)
         and m.role is not Role.TRANSPORT_PACKING
     ]
 
 
 def relied_on_cumulation(
-    good: ValuedDeclaration, criterion: str, alternative: Conjunction | None, ruleset: RuleSet, day: date
+    good: ValuedDeclaration,
+    criterion: str,
+    alternative: Conjunction | None,
+    ruleset: RuleSet,
+    day: date,
 ) -> tuple[bool, list[str]]:
     """Whether the verdict depended on Art. 3.4, and on which materials."""
-    others = [m for m in cumulated_materials(good) if m.role is Role.COMPONENT or criterion == "RVC"]
+    others = [
+        m for m in cumulated_materials(good) if m.role is Role.COMPONENT or criterion == "RVC"
+    ]
     if not others:
         return False, []
     if criterion == "PE":
@@ -47,7 +54,8 @@ def relied_on_cumulation(
             needed += [
                 m.id
                 for m in others
-                if m.role is Role.COMPONENT and material_makes_change(product, m.code, term)[0] is not True
+                if m.role is Role.COMPONENT
+                and material_makes_change(product, m.code, term)[0] is not True
             ]
         elif isinstance(term, RegionalValueContent):
             exporting_only = frozenset(

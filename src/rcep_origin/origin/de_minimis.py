@@ -72,7 +72,10 @@ def _value_test(
     known = sum((m.value for m in offending if m.value is not None), Decimal(0))
     everything = offending + unclear
     missing = tuple(
-        Missing(f"{m.path}.value", "de minimis by value needs the value of each material that fails the change")
+        Missing(
+            f"{m.path}.value",
+            "de minimis by value needs the value of each material that fails the change",
+        )
         for m in everything
         if m.value is None
     )
@@ -84,47 +87,74 @@ def _value_test(
         "limit_percent": percent,
     }
     if good.fob <= 0:
-        return None, Check("de_minimis", reference, Result.UNKNOWN, "de minimis by value needs an FOB value above zero", inputs), (
-            Missing("fob_value.amount", "de minimis by value needs an FOB value above zero"),
+        return (
+            None,
+            Check(
+                "de_minimis",
+                reference,
+                Result.UNKNOWN,
+                "de minimis by value needs an FOB value above zero",
+                inputs,
+            ),
+            (Missing("fob_value.amount", "de minimis by value needs an FOB value above zero"),),
         )
     share = known / good.fob * HUNDRED
     inputs["percent_of_fob"] = round2(share)
     if known > limit:
-        return False, Check(
-            "de_minimis",
-            reference,
-            Result.FAIL,
-            f"materials failing the change are {round2(share)} % of FOB, above the {percent} % tolerance",
-            inputs,
-        ), ()
+        return (
+            False,
+            Check(
+                "de_minimis",
+                reference,
+                Result.FAIL,
+                f"materials failing the change are {round2(share)} % of FOB, above the {percent} % tolerance",
+                inputs,
+            ),
+            (),
+        )
     if missing:
-        return None, Check(
-            "de_minimis",
-            reference,
-            Result.UNKNOWN,
-            "de minimis by value cannot be settled: values missing",
-            inputs,
-        ), missing
+        return (
+            None,
+            Check(
+                "de_minimis",
+                reference,
+                Result.UNKNOWN,
+                "de minimis by value cannot be settled: values missing",
+                inputs,
+            ),
+            missing,
+        )
     total = sum((m.value for m in everything if m.value is not None), Decimal(0))
     total_share = total / good.fob * HUNDRED
     inputs["percent_of_fob"] = round2(total_share)
     if total <= limit:
-        return True, Check(
+        return (
+            True,
+            Check(
+                "de_minimis",
+                reference,
+                Result.PASS,
+                f"materials failing the change are {round2(total_share)} % of FOB, within the {percent} % tolerance",
+                inputs,
+            ),
+            (),
+        )
+    # The offending materials fit, the untested ones push past the tolerance.
+    return (
+        None,
+        Check(
             "de_minimis",
             reference,
-            Result.PASS,
-            f"materials failing the change are {round2(total_share)} % of FOB, within the {percent} % tolerance",
+            Result.UNKNOWN,
+            f"materials failing the change fit the {percent} % tolerance, but together with "
+            f"materials whose HS code is missing they reach {round2(total_share)} %",
             inputs,
-        ), ()
-    # The offending materials fit, the untested ones push past the tolerance.
-    return None, Check(
-        "de_minimis",
-        reference,
-        Result.UNKNOWN,
-        f"materials failing the change fit the {percent} % tolerance, but together with "
-        f"materials whose HS code is missing they reach {round2(total_share)} %",
-        inputs,
-    ), tuple(Missing(f"{m.path}.hs_code", "needed to test the change in tariff classification") for m in unclear)
+        ),
+        tuple(
+            Missing(f"{m.path}.hs_code", "needed to test the change in tariff classification")
+            for m in unclear
+        ),
+    )
 
 
 def _weight_test(
@@ -139,24 +169,88 @@ def _weight_test(
     everything = offending + unclear
     missing: list[Missing] = []
     if product_weight is None:
-        missing.append(Missing("product.weight_kg", "de minimis by weight needs the good's weight (Chapters 50-63)"))
+        missing.append(
+            Missing(
+                "product.weight_kg", "de minimis by weight needs the good's weight (Chapters 50-63)"
+            )
+        )
     for material in everything:
         if material.material.weight_kg is None:
-            missing.append(Missing(f"{material.path}.weight_kg", "de minimis by weight needs the weight of each material that fails the change"))
+            missing.append(
+                Missing(
+                    f"{material.path}.weight_kg",
+                    "de minimis by weight needs the weight of each material that fails the change",
+                )
+            )
     inputs: dict[str, object] = {"materials": _ids(offending), "limit_percent": percent}
-    known = sum((m.material.weight_kg for m in offending if m.material.weight_kg is not None), Decimal(0))
+    known = sum(
+        (m.material.weight_kg for m in offending if m.material.weight_kg is not None), Decimal(0)
+    )
     if product_weight is None:
-        return None, Check("de_minimis", reference, Result.UNKNOWN, "de minimis by weight cannot be settled: the good's weight is missing", inputs), tuple(missing)
+        return (
+            None,
+            Check(
+                "de_minimis",
+                reference,
+                Result.UNKNOWN,
+                "de minimis by weight cannot be settled: the good's weight is missing",
+                inputs,
+            ),
+            tuple(missing),
+        )
     limit = product_weight * percent / HUNDRED
     inputs.update(weight_kg=known, good_weight_kg=product_weight)
     share = known / product_weight * HUNDRED
     if known > limit:
-        return False, Check("de_minimis", reference, Result.FAIL, f"by weight they are {round2(share)} % of the good, above {percent} %", inputs), ()
+        return (
+            False,
+            Check(
+                "de_minimis",
+                reference,
+                Result.FAIL,
+                f"by weight they are {round2(share)} % of the good, above {percent} %",
+                inputs,
+            ),
+            (),
+        )
     if missing:
-        return None, Check("de_minimis", reference, Result.UNKNOWN, "de minimis by weight cannot be settled: weights missing", inputs), tuple(missing)
-    total = sum((m.material.weight_kg for m in everything if m.material.weight_kg is not None), Decimal(0))
+        return (
+            None,
+            Check(
+                "de_minimis",
+                reference,
+                Result.UNKNOWN,
+                "de minimis by weight cannot be settled: weights missing",
+                inputs,
+            ),
+            tuple(missing),
+        )
+    total = sum(
+        (m.material.weight_kg for m in everything if m.material.weight_kg is not None), Decimal(0)
+    )
     if total <= limit:
-        return True, Check("de_minimis", reference, Result.PASS, f"by weight they are {round2(total / product_weight * HUNDRED)} % of the good, within {percent} %", inputs), ()
-    return None, Check("de_minimis", reference, Result.UNKNOWN, "by weight the untested materials push past the tolerance", inputs), tuple(
-        Missing(f"{m.path}.hs_code", "needed to test the change in tariff classification") for m in unclear
+        return (
+            True,
+            Check(
+                "de_minimis",
+                reference,
+                Result.PASS,
+                f"by weight they are {round2(total / product_weight * HUNDRED)} % of the good, within {percent} %",
+                inputs,
+            ),
+            (),
+        )
+    return (
+        None,
+        Check(
+            "de_minimis",
+            reference,
+            Result.UNKNOWN,
+            "by weight the untested materials push past the tolerance",
+            inputs,
+        ),
+        tuple(
+            Missing(f"{m.path}.hs_code", "needed to test the change in tariff classification")
+            for m in unclear
+        ),
     )

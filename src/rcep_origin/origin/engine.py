@@ -21,9 +21,14 @@ from decimal import Decimal
 from rcep_origin._version import ENGINE_VERSION
 from rcep_origin.declaration import Declaration, Role, canonical_json
 from rcep_origin.origin.consignment import direct_consignment
-from rcep_origin.origin.cumulation import ARTICLE as CUMULATION, relied_on_cumulation
+from rcep_origin.origin.cumulation import ARTICLE as CUMULATION
+from rcep_origin.origin.cumulation import relied_on_cumulation
 from rcep_origin.origin.product_specific_rule import evaluate_rule
-from rcep_origin.origin.production import exclusively_originating, minimal_operations, wholly_obtained
+from rcep_origin.origin.production import (
+    exclusively_originating,
+    minimal_operations,
+    wholly_obtained,
+)
 from rcep_origin.origin.result import (
     AdditionalRule,
     AppliedRule,
@@ -153,7 +158,10 @@ def determine(declaration: Declaration, *, ruleset: RuleSet | None = None) -> De
 
 def _in_force(declaration: Declaration, reasoning: _Reasoning) -> bool | None:
     results = []
-    for role, code in (("exporting", declaration.exporting_party), ("importing", declaration.importing_party)):
+    for role, code in (
+        ("exporting", declaration.exporting_party),
+        ("importing", declaration.importing_party),
+    ):
         party = parties()[code]
         in_force = party.in_force_on(declaration.date)
         results.append(in_force)
@@ -165,12 +173,21 @@ def _in_force(declaration: Declaration, reasoning: _Reasoning) -> bool | None:
                 f"RCEP in force for {party.name} since {party.entry_into_force}"
                 if in_force
                 else f"RCEP not in force for {party.name} on {declaration.date}"
-                + (f" (from {party.entry_into_force})" if party.entry_into_force else f": {party.note}"),
+                + (
+                    f" (from {party.entry_into_force})"
+                    if party.entry_into_force
+                    else f": {party.note}"
+                ),
                 {"party": code, "date": declaration.date.isoformat(), "source": party.source},
             )
         )
         if in_force is None:
-            reasoning.need(Missing(f"{role}_party", f"the Agreement's entry into force for {code} is not known from a source"))
+            reasoning.need(
+                Missing(
+                    f"{role}_party",
+                    f"the Agreement's entry into force for {code} is not known from a source",
+                )
+            )
     if False in results:
         return False
     return None if None in results else True
@@ -186,7 +203,9 @@ def _conversions_check(good: ValuedDeclaration) -> Check:
             path: {
                 "from": str(c.original),
                 "to": str(c.converted),
-                "rate": f"{c.rate.source_currency}->{c.rate.target_currency} {c.rate.rate}" if c.rate else None,
+                "rate": f"{c.rate.source_currency}->{c.rate.target_currency} {c.rate.rate}"
+                if c.rate
+                else None,
                 "rate_date": c.rate.on.isoformat() if c.rate else None,
                 "rate_source": c.rate.source if c.rate else None,
             }
@@ -204,12 +223,19 @@ class _PsrOutcome:
     alternative: Conjunction | None = None
 
 
-def _product_specific_rule(good: ValuedDeclaration, rules: RuleSet, reasoning: _Reasoning) -> _PsrOutcome:
+def _product_specific_rule(
+    good: ValuedDeclaration, rules: RuleSet, reasoning: _Reasoning
+) -> _PsrOutcome:
     product = good.declaration.product
     entry = rules.psr_for(product.code, product.hs_edition)
     if entry is None:
         reasoning.add(_rule_not_in_catalogue(product.code, product.hs_edition, rules))
-        reasoning.need(Missing("product.hs_code", f"no Annex 3A rule for {product.code} ({product.hs_edition}) in rule set {rules.version}"))
+        reasoning.need(
+            Missing(
+                "product.hs_code",
+                f"no Annex 3A rule for {product.code} ({product.hs_edition}) in rule set {rules.version}",
+            )
+        )
         return _PsrOutcome(None)
     applied = _applied(entry)
     reasoning.add(
@@ -266,7 +292,13 @@ def _rule_not_in_catalogue(code: object, edition: str, rules: RuleSet) -> Check:
             "recorded (Annex 3A is in HS2012; a changed subheading's rule is unknown until a "
             "source gives it)"
         )
-    return Check("product_specific_rule", "Art. 3.2(c); Annex 3A", Result.UNKNOWN, summary, {"ruleset": rules.version})
+    return Check(
+        "product_specific_rule",
+        "Art. 3.2(c); Annex 3A",
+        Result.UNKNOWN,
+        summary,
+        {"ruleset": rules.version},
+    )
 
 
 def _applied(entry: PsrEntry) -> AppliedRule:
@@ -282,7 +314,11 @@ def _applied(entry: PsrEntry) -> AppliedRule:
 
 
 def _combine(in_force: bool | None, consigned: Result, origin_met: bool | None) -> Outcome:
-    facts = (in_force, None if consigned is Result.UNKNOWN else consigned is Result.PASS, origin_met)
+    facts = (
+        in_force,
+        None if consigned is Result.UNKNOWN else consigned is Result.PASS,
+        origin_met,
+    )
     if False in facts:
         return Outcome.NOT_ORIGINATING
     if None in facts:
@@ -305,20 +341,29 @@ def _origin_facts(good: ValuedDeclaration, criterion: str, rules: RuleSet) -> Or
     own = frozenset(
         m.id
         for m in good.materials
-        if m.role is Role.INDIRECT or (m.material.originating is True and m.origin_party == exporting)
+        if m.role is Role.INDIRECT
+        or (m.material.originating is True and m.origin_party == exporting)
     )
     threshold, _ = rules.parameter("additional_rule_value_content_percent", declaration.date)
     content = calculate_rvc(good, threshold, treat_as_originating=own)
-    by_party: dict[str, Decimal] | None = {}
+    by_party: dict[str, Decimal] = {}
     value_missing: list[Missing] = []
     for material in good.materials:
-        if material.role in (Role.TRANSPORT_PACKING, Role.INDIRECT) or material.material.originating is not True:
+        if (
+            material.role in (Role.TRANSPORT_PACKING, Role.INDIRECT)
+            or material.material.originating is not True
+        ):
             continue
         if material.value is None:
-            value_missing.append(Missing(f"{material.path}.value", "Art. 2.6(4) compares the value of originating materials by Party"))
+            value_missing.append(
+                Missing(
+                    f"{material.path}.value",
+                    "Art. 2.6(4) compares the value of originating materials by Party",
+                )
+            )
             continue
         party = material.origin_party or ""
-        by_party[party] = by_party.get(party, Decimal(0)) + material.value  # type: ignore[index]
+        by_party[party] = by_party.get(party, Decimal(0)) + material.value
     return OriginFacts(
         exporting_party=exporting,
         importing_party=declaration.importing_party,
@@ -347,10 +392,20 @@ def _summary(
         text = f"Originating ({label})"
         if applied is not None and criterion not in ("WO", "PE"):
             text += f" under '{applied.text}'"
-        text += f"; RCEP country of origin {country}" if country else "; RCEP country of origin not established"
+        text += (
+            f"; RCEP country of origin {country}"
+            if country
+            else "; RCEP country of origin not established"
+        )
         return text + "."
     failed = [c for c in reasoning.checks if c.result is Result.FAIL]
     if outcome is Outcome.NOT_ORIGINATING:
         decisive = failed[-1] if failed else None
-        return "Not originating" + (f": {decisive.summary} ({decisive.article})." if decisive else ".")
-    return "Cannot decide: " + "; ".join(f"{m.field} ({m.reason})" for m in list(reasoning.missing.values())[:3]) + "."
+        return "Not originating" + (
+            f": {decisive.summary} ({decisive.article})." if decisive else "."
+        )
+    return (
+        "Cannot decide: "
+        + "; ".join(f"{m.field} ({m.reason})" for m in list(reasoning.missing.values())[:3])
+        + "."
+    )

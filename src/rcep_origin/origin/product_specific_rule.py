@@ -79,12 +79,14 @@ def evaluate_rule(
     for alternative in rule.alternatives:
         outcome = AlternativeResult(alternative, True)
         for term in alternative.terms:
-            met, used_de_minimis = _evaluate_term(term, good, ruleset, day, outcome, rvc_cache, wholly_obtained)
+            term_met, used_de_minimis = _evaluate_term(
+                term, good, ruleset, day, outcome, rvc_cache, wholly_obtained
+            )
             outcome.criteria.append(CRITERION_OF[type(term)])
-            outcome.de_minimis_used |= used_de_minimis and met is True
-            if met is False or outcome.met is False:
+            outcome.de_minimis_used |= used_de_minimis and term_met is True
+            if term_met is False or outcome.met is False:
                 outcome.met = False
-            elif met is None:
+            elif term_met is None:
                 outcome.met = None
         results.append(outcome)
     held = [r for r in results if r.met is True]

@@ -70,7 +70,9 @@ def minimal_operations(good: ValuedDeclaration) -> tuple[Check, tuple[Missing, .
     labelling, simple cutting, mixing, painting, disassembly, ...) never confer origin, alone or
     combined. The exporter flags each such step (``minimal_operation``)."""
     exporting = good.declaration.exporting_party
-    steps = [(i, s) for i, s in enumerate(good.declaration.production_steps) if s.party == exporting]
+    steps = [
+        (i, s) for i, s in enumerate(good.declaration.production_steps) if s.party == exporting
+    ]
     if not steps:
         return (
             Check(

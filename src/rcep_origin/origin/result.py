@@ -6,15 +6,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from rcep_origin.trace import Check, Missing, Result, round2
 
-__all__ = ["AdditionalRule", "AppliedRule", "Check", "Determination", "Missing", "Outcome", "Result", "RvcFigure", "round2"]
+__all__ = [
+    "AdditionalRule",
+    "AppliedRule",
+    "Check",
+    "Determination",
+    "Missing",
+    "Outcome",
+    "Result",
+    "RvcFigure",
+    "round2",
+]
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     ORIGINATING = "originating"
     NOT_ORIGINATING = "not_originating"
     UNDECIDABLE = "undecidable"
@@ -63,7 +73,9 @@ class AdditionalRule:
         percent = self.exporting_party_value_content_percent
         return {
             "applies": self.applies,
-            "exporting_party_value_content_percent": None if percent is None else str(round2(percent)),
+            "exporting_party_value_content_percent": None
+            if percent is None
+            else str(round2(percent)),
             "threshold": None if self.threshold is None else str(self.threshold),
             "met": self.met,
         }
@@ -123,12 +135,12 @@ class Determination:
             "rule": None if self.rule is None else self.rule.to_dict(),
             "rvc": None if self.rvc is None else self.rvc.to_dict(),
             "rcep_country_of_origin": self.rcep_country_of_origin,
-            "additional_rule": None if self.additional_rule is None else self.additional_rule.to_dict(),
+            "additional_rule": None
+            if self.additional_rule is None
+            else self.additional_rule.to_dict(),
             "trace": [check.to_dict() for check in self.trace],
             "missing": [item.to_dict() for item in self.missing],
             "inputs_sha256": self.inputs_sha256,
             "ruleset_version": self.ruleset_version,
             "engine_version": self.engine_version,
         }
-
-

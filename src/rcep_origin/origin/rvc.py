@@ -68,14 +68,23 @@ def calculate_rvc(
         for name in COST_ELEMENTS:
             value = good.costs[name]
             if value is None:
-                missing.append(Missing(f"costs.{name}", "the build-up formula needs every cost element (write 0 if none)"))
+                missing.append(
+                    Missing(
+                        f"costs.{name}",
+                        "the build-up formula needs every cost element (write 0 if none)",
+                    )
+                )
             costs.append(value)
-        numerator = None if vom is None or None in costs else vom + sum(c for c in costs if c is not None)
+        numerator = (
+            None if vom is None or None in costs else vom + sum(c for c in costs if c is not None)
+        )
     if missing or numerator is None:
         return RvcCalculation(None, tuple(missing), vnm, vom)
     percent = numerator / good.fob * HUNDRED
     return RvcCalculation(
-        RvcFigure(method=method, percent=percent, threshold=threshold, fob=good.fob, numerator=numerator),
+        RvcFigure(
+            method=method, percent=percent, threshold=threshold, fob=good.fob, numerator=numerator
+        ),
         (),
         vnm,
         vom,

@@ -17,36 +17,38 @@ from rcep_origin.money import Conversion, FxTable
 
 @dataclass(frozen=True, slots=True)
 class ValuedMaterial:
+    """A material with its value in the FOB currency and its treatment settled once:
+    Art. 3.10, indirect materials are originating wherever produced; Art. 3.5(4), a material
+    of undetermined origin (``originating`` null) is non-originating."""
+
     index: int
     material: Material
     code: HsCode | None
     value: Decimal | None  # in the FOB currency; None when not declared
+    id: str
+    role: Role
+    originating: bool
+    undetermined: bool
+    origin_party: str | None
 
     @property
     def path(self) -> str:
         return f"materials[{self.index}]"
 
-    @property
-    def id(self) -> str:
-        return self.material.id
-
-    @property
-    def role(self) -> Role:
-        return self.material.role
-
-    @property
-    def originating(self) -> bool:
-        """Art. 3.10: indirect materials are originating wherever produced. Art. 3.5(4): a
-        material of undetermined origin (``originating`` null) is non-originating."""
-        return self.role is Role.INDIRECT or self.material.originating is True
-
-    @property
-    def undetermined(self) -> bool:
-        return self.role is not Role.INDIRECT and self.material.originating is None
-
-    @property
-    def origin_party(self) -> str | None:
-        return self.material.origin_party
+    @classmethod
+    def of(cls, index: int, material: Material, value: Decimal | None) -> ValuedMaterial:
+        indirect = material.role is Role.INDIRECT
+        return cls(
+            index=index,
+            material=material,
+            code=material.code,
+            value=value,
+            id=material.id,
+            role=material.role,
+            originating=indirect or material.originating is True,
+            undetermined=not indirect and material.originating is None,
+            origin_party=material.origin_party,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,12 +81,7 @@ def value_declaration(declaration: Declaration) -> ValuedDeclaration:
         return conversion.converted.amount
 
     materials = tuple(
-        ValuedMaterial(
-            index=index,
-            material=material,
-            code=material.code,
-            value=convert(material.value, f"materials[{index}].value"),
-        )
+        ValuedMaterial.of(index, material, convert(material.value, f"materials[{index}].value"))
         for index, material in enumerate(declaration.materials)
     )
     costs: dict[str, Decimal | None] = {}

@@ -146,7 +146,9 @@ class RuleSet:
                 "to tell whether this good is",
             )
         if importing_party in self.appendix_complete:
-            return AppendixLookup(False, None, f"not in the complete Appendix list of {importing_party}")
+            return AppendixLookup(
+                False, None, f"not in the complete Appendix list of {importing_party}"
+            )
         return AppendixLookup(
             None,
             None,
@@ -199,10 +201,14 @@ def _parse_psr(text: str, file: str) -> dict[tuple[str, str], PsrEntry]:
         try:
             rule = parse_rule(row["rule"])
         except RuleSyntaxError as exc:
-            raise RuleSyntaxError(f"{where}: {exc.args[0]}", text=exc.text, position=exc.position) from exc
+            raise RuleSyntaxError(
+                f"{where}: {exc.args[0]}", text=exc.text, position=exc.position
+            ) from exc
         key = (row["hs_edition"], code.digits)
         if key in entries:
-            raise RuleSetError(f"{where}: duplicate row for {code} ({row['hs_edition']}), first at line {entries[key].line}")
+            raise RuleSetError(
+                f"{where}: duplicate row for {code} ({row['hs_edition']}), first at line {entries[key].line}"
+            )
         entries[key] = PsrEntry(
             hs_code=code,
             hs_edition=row["hs_edition"],
@@ -241,7 +247,9 @@ def _parse_appendix(text: str, file: str) -> dict[str, tuple[AppendixEntry, ...]
         except ValueError as exc:
             raise RuleSetError(f"{where}: {exc}") from exc
         if (party, tariff_line) in seen:
-            raise RuleSetError(f"{where}: duplicate row, first at line {seen[(party, tariff_line)]}")
+            raise RuleSetError(
+                f"{where}: duplicate row, first at line {seen[(party, tariff_line)]}"
+            )
         seen[(party, tariff_line)] = line
         by_party.setdefault(party, []).append(
             AppendixEntry(

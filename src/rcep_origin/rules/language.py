@@ -40,7 +40,10 @@ class ChangeLevel(Enum):
 
     @property
     def unit(self) -> str:
-        return {2: "chapter", 4: "heading", 6: "subheading"}[self.value]
+        return _UNITS[self.value]
+
+
+_UNITS = {2: "chapter", 4: "heading", 6: "subheading"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +135,11 @@ def _print_term(term: Term) -> str:
     return "CR"
 
 
-_KIND_WORDS = {2: ("Chapter", "Chapters"), 4: ("heading", "headings"), 6: ("subheading", "subheadings")}
+_KIND_WORDS = {
+    2: ("Chapter", "Chapters"),
+    4: ("heading", "headings"),
+    6: ("subheading", "subheadings"),
+}
 
 
 def _print_ranges(ranges: tuple[ClassificationRange, ...]) -> str:
@@ -255,13 +262,17 @@ class _Parser:
             threshold = Decimal(token.value)
             if not Decimal(0) < threshold <= Decimal(100):
                 raise self.error("an RVC threshold is a percentage above 0 and at most 100")
-            return RegionalValueContent(threshold.normalize() if threshold % 1 else Decimal(int(threshold)))
+            return RegionalValueContent(
+                threshold.normalize() if threshold % 1 else Decimal(int(threshold))
+            )
         if token.kind == "wo":
             return WhollyObtained()
         if token.kind == "cr":
             return ChemicalReaction()
         if token.kind != "change":
-            raise self.error(f"expected a rule (CC, CTH, CTSH, RVCnn, WO or CR), found {token.text!r}")
+            raise self.error(
+                f"expected a rule (CC, CTH, CTSH, RVCnn, WO or CR), found {token.text!r}"
+            )
         level = ChangeLevel[token.text.upper()]
         exceptions: tuple[ClassificationRange, ...] = ()
         if self.peek() is not None and self.peek().kind == "except":  # type: ignore[union-attr]

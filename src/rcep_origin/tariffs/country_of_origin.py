@@ -25,9 +25,9 @@ from datetime import date
 from decimal import Decimal
 
 from rcep_origin.hs import HsCode
-from rcep_origin.trace import Check, Missing, Result, round2
 from rcep_origin.parties import parties
 from rcep_origin.rules import AppendixLookup, RuleSet
+from rcep_origin.trace import Check, Missing, Result, round2
 
 ARTICLE = "Art. 2.6"
 
@@ -85,7 +85,9 @@ def rcep_country_of_origin(facts: OriginFacts, ruleset: RuleSet) -> CountryOfOri
         established = facts.production_beyond_minimal_in_exporting_party
         article = f"{ARTICLE}(2), second sentence"
         if established is None:
-            missing.append(Missing("production_steps", f"the production steps performed in {exporting}"))
+            missing.append(
+                Missing("production_steps", f"the production steps performed in {exporting}")
+            )
         summary = {
             True: f"produced exclusively from originating materials, with production beyond the minimal operations of Art. 2.6(5) in {exporting}",
             False: f"only minimal operations of Art. 2.6(5) took place in {exporting}",
@@ -99,16 +101,28 @@ def rcep_country_of_origin(facts: OriginFacts, ruleset: RuleSet) -> CountryOfOri
             if established
             else f"the good did not acquire its originating status in {exporting}"
         )
-    checks.append(Check("acquired_originating_status_in_exporting_party", article, Result.of(established), summary))
+    checks.append(
+        Check(
+            "acquired_originating_status_in_exporting_party",
+            article,
+            Result.of(established),
+            summary,
+        )
+    )
 
     # (3) The Appendix's additional requirement.
     threshold, reference = ruleset.parameter("additional_rule_value_content_percent", facts.day)
     if importer.differentiated_schedule:
         lookup = ruleset.appendix_lookup(
-            facts.importing_party, facts.hs_code, facts.day, tariff_line=_digits(facts.import_tariff_line)
+            facts.importing_party,
+            facts.hs_code,
+            facts.day,
+            tariff_line=_digits(facts.import_tariff_line),
         )
     else:
-        lookup = AppendixLookup(False, None, f"{importer.name} has no Appendix: it keeps no tariff differentials")
+        lookup = AppendixLookup(
+            False, None, f"{importer.name} has no Appendix: it keeps no tariff differentials"
+        )
     content = facts.exporting_party_value_content
     met = None if content is None else content >= threshold
     appendix_inputs: dict[str, object] = {"reason": lookup.reason, "threshold_percent": threshold}
@@ -120,7 +134,15 @@ def rcep_country_of_origin(facts: OriginFacts, ruleset: RuleSet) -> CountryOfOri
     additional_ok: bool | None
     if lookup.listed is False:
         additional_ok = True
-        checks.append(Check("appendix_additional_requirement", f"{ARTICLE}(3)", Result.SKIPPED, f"not on the Appendix of {facts.importing_party}: {lookup.reason}", appendix_inputs))
+        checks.append(
+            Check(
+                "appendix_additional_requirement",
+                f"{ARTICLE}(3)",
+                Result.SKIPPED,
+                f"not on the Appendix of {facts.importing_party}: {lookup.reason}",
+                appendix_inputs,
+            )
+        )
     else:
         additional_ok = met if lookup.listed else (True if met else None)
         if additional_ok is None:
@@ -148,10 +170,24 @@ def rcep_country_of_origin(facts: OriginFacts, ruleset: RuleSet) -> CountryOfOri
     applies = lookup.listed
     if established is True and additional_ok is True:
         party: str | None = exporting
-        checks.append(Check("rcep_country_of_origin", f"{ARTICLE}(2)-(3)", Result.PASS, f"RCEP country of origin: {exporting}"))
+        checks.append(
+            Check(
+                "rcep_country_of_origin",
+                f"{ARTICLE}(2)-(3)",
+                Result.PASS,
+                f"RCEP country of origin: {exporting}",
+            )
+        )
     elif established is None or additional_ok is None:
         party = None
-        checks.append(Check("rcep_country_of_origin", f"{ARTICLE}(2)-(3)", Result.UNKNOWN, "the RCEP country of origin cannot be established without the missing facts"))
+        checks.append(
+            Check(
+                "rcep_country_of_origin",
+                f"{ARTICLE}(2)-(3)",
+                Result.UNKNOWN,
+                "the RCEP country of origin cannot be established without the missing facts",
+            )
+        )
     else:
         party = _highest_contributor(facts, checks, missing)
     checks.append(
@@ -163,25 +199,62 @@ def rcep_country_of_origin(facts: OriginFacts, ruleset: RuleSet) -> CountryOfOri
             "good from any Party that contributed originating materials (if proven), or from any Party",
         )
     )
-    return CountryOfOrigin(party, applies, content, threshold, met if applies is not False else None, tuple(checks), tuple(missing))
+    return CountryOfOrigin(
+        party,
+        applies,
+        content,
+        threshold,
+        met if applies is not False else None,
+        tuple(checks),
+        tuple(missing),
+    )
 
 
-def _highest_contributor(facts: OriginFacts, checks: list[Check], missing: list[Missing]) -> str | None:
+def _highest_contributor(
+    facts: OriginFacts, checks: list[Check], missing: list[Missing]
+) -> str | None:
     values = facts.originating_material_value_by_party
     if values is None:
         missing.extend(facts.originating_value_missing)
-        checks.append(Check("highest_value_contributor", f"{ARTICLE}(4)", Result.UNKNOWN, "values of originating materials are missing"))
+        checks.append(
+            Check(
+                "highest_value_contributor",
+                f"{ARTICLE}(4)",
+                Result.UNKNOWN,
+                "values of originating materials are missing",
+            )
+        )
         return None
     if not values:
-        checks.append(Check("highest_value_contributor", f"{ARTICLE}(4)", Result.UNKNOWN, "no originating material with a Party of origin: no Party contributed originating materials"))
+        checks.append(
+            Check(
+                "highest_value_contributor",
+                f"{ARTICLE}(4)",
+                Result.UNKNOWN,
+                "no originating material with a Party of origin: no Party contributed originating materials",
+            )
+        )
         return None
     top = max(values.values())
     leaders = sorted(p for p, v in values.items() if v == top)
     inputs = {"value_by_party": dict(sorted(values.items()))}
     if len(leaders) > 1:
         # The Agreement does not say how to break a tie; a person must decide, not the engine.
-        checks.append(Check("highest_value_contributor", f"{ARTICLE}(4)", Result.UNKNOWN, f"{' and '.join(leaders)} contributed the same highest value; Art. 2.6(4) names no tie-break", inputs))
-        missing.append(Missing("materials", "a tie between Parties under Art. 2.6(4) needs a ruling by the importing Party's customs"))
+        checks.append(
+            Check(
+                "highest_value_contributor",
+                f"{ARTICLE}(4)",
+                Result.UNKNOWN,
+                f"{' and '.join(leaders)} contributed the same highest value; Art. 2.6(4) names no tie-break",
+                inputs,
+            )
+        )
+        missing.append(
+            Missing(
+                "materials",
+                "a tie between Parties under Art. 2.6(4) needs a ruling by the importing Party's customs",
+            )
+        )
         return None
     checks.append(
         Check(
