@@ -34,7 +34,10 @@ def declaration(lines: int, seed: int = 7) -> str:
                 "id": f"P{index:05d}",
                 "description": f"part {index}",
                 "hs_code": rng.choice(CODES),
-                "value": {"amount": f"{rng.randint(1, 500)}.{rng.randint(0, 99):02d}", "currency": "USD"},
+                "value": {
+                    "amount": f"{rng.randint(1, 500)}.{rng.randint(0, 99):02d}",
+                    "currency": "USD",
+                },
                 "origin_party": party,
                 "originating": originating,
             }
@@ -68,7 +71,9 @@ def p99(values: list[float]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repeat", type=int, default=2000)
     args = parser.parse_args()
     ruleset = builtin_ruleset()
@@ -91,7 +96,9 @@ def main() -> None:
     for lines, stage, median, tail, runs in rows:
         print(f"{lines:>6} {stage:<20} {median:>10.3f} {tail:>9.3f} {runs:>6}")
     print()
-    print(f"scaling, determine 1000 / 50 lines:      {medians[(1000, 'determine')] / medians[(50, 'determine')]:6.1f}x (lines: 20x)")
+    print(
+        f"scaling, determine 1000 / 50 lines:      {medians[(1000, 'determine')] / medians[(50, 'determine')]:6.1f}x (lines: 20x)"
+    )
     for lines in (50, 1000):
         share = medians[(lines, "validate")] / medians[(lines, "validate+determine")]
         print(f"validation share of the whole, {lines:>4} lines: {share:6.0%}")
