@@ -83,10 +83,12 @@ def main() -> None:
         text = declaration(lines)
         parsed = parse_declaration_text(text)
         repeat = args.repeat if lines <= 50 else max(50, args.repeat // 10)
-        stages = {
-            "determine": lambda: determine(parsed, ruleset=ruleset),
-            "validate": lambda: parse_declaration_text(text),
-            "validate+determine": lambda: determine(parse_declaration_text(text), ruleset=ruleset),
+        stages: dict[str, Callable[[], Any]] = {
+            "determine": lambda parsed=parsed: determine(parsed, ruleset=ruleset),
+            "validate": lambda text=text: parse_declaration_text(text),
+            "validate+determine": lambda text=text: determine(
+                parse_declaration_text(text), ruleset=ruleset
+            ),
         }
         for stage, function in stages.items():
             timings = measure(function, repeat)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from datetime import date as Date
 from decimal import Decimal
-from enum import Enum, StrEnum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
