@@ -83,6 +83,7 @@ def determine(declaration: Declaration, *, ruleset: RuleSet | None = None) -> De
     applied: AppliedRule | None = None
     rvc: RvcFigure | None = None
     alternative: Conjunction | None = None
+    origin_reasons: tuple[Check, ...] = ()
     origin_met: bool | None
 
     wo_check = wholly_obtained(good)
@@ -99,6 +100,7 @@ def determine(declaration: Declaration, *, ruleset: RuleSet | None = None) -> De
             psr = _product_specific_rule(good, rules, reasoning)
             origin_met, criteria, applied, rvc = psr.met, psr.criteria, psr.applied, psr.rvc
             alternative = psr.alternative
+            origin_reasons = psr.reasons
             criterion = criteria[0] if criteria else None
 
     if criterion is not None and origin_met:
@@ -152,7 +154,7 @@ def determine(declaration: Declaration, *, ruleset: RuleSet | None = None) -> De
         inputs_sha256=hashlib.sha256(canonical_json(declaration).encode("utf-8")).hexdigest(),
         ruleset_version=rules.version,
         engine_version=ENGINE_VERSION,
-        summary=_summary(outcome, criterion, flags, applied, country, reasoning),
+        summary=_summary(outcome, criterion, flags, applied, country, reasoning, origin_reasons),
     )
 
 
@@ -221,6 +223,7 @@ class _PsrOutcome:
     applied: AppliedRule | None = None
     rvc: RvcFigure | None = None
     alternative: Conjunction | None = None
+    reasons: tuple[Check, ...] = ()  # the checks that decided a failure
 
 
 def _product_specific_rule(
@@ -255,7 +258,14 @@ def _product_specific_rule(
     if met is None:
         reasoning.need(*result.missing, *ops_missing)
     if result.chosen is None or met is not True:
-        return _PsrOutcome(met, applied=applied, rvc=result.rvc)
+        reasons: tuple[Check, ...] = ()
+        if met is False:
+            reasons = (
+                (ops_check,)
+                if ops_check.result is Result.FAIL
+                else tuple(c for c in result.checks if c.result is Result.FAIL)
+            )
+        return _PsrOutcome(met, applied=applied, rvc=result.rvc, reasons=reasons)
     criteria = tuple(dict.fromkeys(result.chosen.criteria))
     if result.chosen.de_minimis_used:
         criteria += ("DMI",)
@@ -386,6 +396,7 @@ def _summary(
     applied: AppliedRule | None,
     country: str | None,
     reasoning: _Reasoning,
+    origin_reasons: tuple[Check, ...],
 ) -> str:
     if outcome is Outcome.ORIGINATING:
         label = "+".join([criterion or "", *flags])
@@ -398,14 +409,14 @@ def _summary(
             else "; RCEP country of origin not established"
         )
         return text + "."
-    failed = [c for c in reasoning.checks if c.result is Result.FAIL]
     if outcome is Outcome.NOT_ORIGINATING:
-        decisive = failed[-1] if failed else None
-        return "Not originating" + (
-            f": {decisive.summary} ({decisive.article})." if decisive else "."
-        )
-    return (
-        "Cannot decide: "
-        + "; ".join(f"{m.field} ({m.reason})" for m in list(reasoning.missing.values())[:3])
-        + "."
-    )
+        # The grounds, in the order the Agreement applies them: in force, consignment, origin.
+        grounds = [
+            c
+            for c in reasoning.checks
+            if c.result is Result.FAIL and c.name.startswith(("in_force_", "direct_consignment"))
+        ] + list(origin_reasons)
+        grounds = grounds or [c for c in reasoning.checks if c.result is Result.FAIL]
+        return "Not originating: " + "; ".join(f"{c.summary} ({c.article})" for c in grounds) + "."
+    missing = list(reasoning.missing.values())
+    return "Cannot decide: " + "; ".join(f"{m.field} ({m.reason})" for m in missing[:3]) + "."

@@ -25,7 +25,7 @@ from datetime import date
 from decimal import Decimal
 
 from rcep_origin.hs import HsCode
-from rcep_origin.parties import parties
+from rcep_origin.parties import Party, parties
 from rcep_origin.rules import AppendixLookup, RuleSet
 from rcep_origin.trace import Check, Missing, Result, round2
 
@@ -62,34 +62,95 @@ class CountryOfOrigin:
 
 
 def rcep_country_of_origin(facts: OriginFacts, ruleset: RuleSet) -> CountryOfOrigin:
-    checks: list[Check] = []
+    importer = parties()[facts.importing_party]
+    checks: list[Check] = [_differentials_check(importer)]
     missing: list[Missing] = []
     exporting = facts.exporting_party
-    importer = parties()[facts.importing_party]
-    checks.append(
-        Check(
-            "tariff_differentials",
-            f"{ARTICLE}(1)",
-            Result.INFO,
-            f"{importer.name} keeps differentiated tariff commitments: the exporting Party's rate "
-            "applies only if it is the RCEP country of origin"
-            if importer.differentiated_schedule
-            else f"{importer.name} applies one schedule to all Parties; the RCEP country of origin "
-            "is still recorded on the proof of origin",
-            {"importing_party": importer.code, "source": importer.source},
-        )
-    )
+    threshold, _ = ruleset.parameter("additional_rule_value_content_percent", facts.day)
+    content = facts.exporting_party_value_content
 
-    # (2) Where the good acquired originating status.
-    if facts.criterion == "PE":
-        established = facts.production_beyond_minimal_in_exporting_party
-        article = f"{ARTICLE}(2), second sentence"
+    established = _acquired_status_in_exporting_party(facts, checks)
+    if established is False:
+        # Para. 3 only adds a condition for the exporting Party; it cannot restore it.
+        checks.append(
+            Check(
+                "appendix_additional_requirement",
+                f"{ARTICLE}(3)",
+                Result.SKIPPED,
+                f"not needed: {exporting} is not the RCEP country of origin under paragraph 2",
+            )
+        )
+        party = _highest_contributor(facts, checks, missing)
+        return CountryOfOrigin(party, None, content, threshold, None, tuple(checks), tuple(missing))
+
+    lookup, additional_ok, appendix_missing = _additional_requirement(
+        facts, importer, ruleset, checks
+    )
+    if additional_ok is False:
+        party = _highest_contributor(facts, checks, missing)
+    elif established is True and additional_ok is True:
+        party = exporting
+        checks.append(
+            Check(
+                "rcep_country_of_origin",
+                f"{ARTICLE}(2)-(3)",
+                Result.PASS,
+                f"RCEP country of origin: {exporting}",
+            )
+        )
+    else:
+        party = None
         if established is None:
             missing.append(
                 Missing("production_steps", f"the production steps performed in {exporting}")
             )
+        missing.extend(appendix_missing)
+        checks.append(
+            Check(
+                "rcep_country_of_origin",
+                f"{ARTICLE}(2)-(3)",
+                Result.UNKNOWN,
+                "the RCEP country of origin cannot be established without the missing facts",
+            )
+        )
+    checks.append(
+        Check(
+            "importer_alternative_claim",
+            f"{ARTICLE}(6)",
+            Result.INFO,
+            "the importer may instead claim the highest rate the importing Party applies to the "
+            "good from any Party that contributed originating materials (if proven), or from any Party",
+        )
+    )
+    met = None if content is None or lookup.listed is False else content >= threshold
+    return CountryOfOrigin(
+        party, lookup.listed, content, threshold, met, tuple(checks), tuple(missing)
+    )
+
+
+def _differentials_check(importer: Party) -> Check:
+    return Check(
+        "tariff_differentials",
+        f"{ARTICLE}(1)",
+        Result.INFO,
+        f"{importer.name} keeps differentiated tariff commitments: the exporting Party's rate "
+        "applies only if it is the RCEP country of origin"
+        if importer.differentiated_schedule
+        else f"{importer.name} applies one schedule to all Parties; the RCEP country of origin "
+        "is still recorded on the proof of origin",
+        {"importing_party": importer.code, "source": importer.source},
+    )
+
+
+def _acquired_status_in_exporting_party(facts: OriginFacts, checks: list[Check]) -> bool | None:
+    """Para. 2: True, False, or None when the production steps are not declared."""
+    exporting = facts.exporting_party
+    if facts.criterion == "PE":
+        established = facts.production_beyond_minimal_in_exporting_party
+        article = f"{ARTICLE}(2), second sentence"
         summary = {
-            True: f"produced exclusively from originating materials, with production beyond the minimal operations of Art. 2.6(5) in {exporting}",
+            True: "produced exclusively from originating materials, with production beyond the "
+            f"minimal operations of Art. 2.6(5) in {exporting}",
             False: f"only minimal operations of Art. 2.6(5) took place in {exporting}",
             None: f"no production step in {exporting} is declared",
         }[established]
@@ -109,8 +170,14 @@ def rcep_country_of_origin(facts: OriginFacts, ruleset: RuleSet) -> CountryOfOri
             summary,
         )
     )
+    return established
 
-    # (3) The Appendix's additional requirement.
+
+def _additional_requirement(
+    facts: OriginFacts, importer: Party, ruleset: RuleSet, checks: list[Check]
+) -> tuple[AppendixLookup, bool | None, list[Missing]]:
+    """Para. 3: whether the Appendix's additional requirement is satisfied (True when the good
+    is not listed), and the facts that would settle it when it is not known."""
     threshold, reference = ruleset.parameter("additional_rule_value_content_percent", facts.day)
     if importer.differentiated_schedule:
         lookup = ruleset.appendix_lookup(
@@ -125,89 +192,49 @@ def rcep_country_of_origin(facts: OriginFacts, ruleset: RuleSet) -> CountryOfOri
         )
     content = facts.exporting_party_value_content
     met = None if content is None else content >= threshold
-    appendix_inputs: dict[str, object] = {"reason": lookup.reason, "threshold_percent": threshold}
+    inputs: dict[str, object] = {"reason": lookup.reason, "threshold_percent": threshold}
     if lookup.entry is not None:
-        appendix_inputs["appendix_row"] = f"{lookup.entry.file}:{lookup.entry.line}"
-        appendix_inputs["source"] = lookup.entry.source
+        inputs["appendix_row"] = f"{lookup.entry.file}:{lookup.entry.line}"
+        inputs["source"] = lookup.entry.source
     if content is not None:
-        appendix_inputs["exporting_party_value_content_percent"] = round2(content)
-    additional_ok: bool | None
+        inputs["exporting_party_value_content_percent"] = round2(content)
     if lookup.listed is False:
-        additional_ok = True
         checks.append(
             Check(
                 "appendix_additional_requirement",
                 f"{ARTICLE}(3)",
                 Result.SKIPPED,
                 f"not on the Appendix of {facts.importing_party}: {lookup.reason}",
-                appendix_inputs,
+                inputs,
             )
         )
-    else:
-        additional_ok = met if lookup.listed else (True if met else None)
-        if additional_ok is None:
-            if content is None:
-                missing.extend(facts.value_content_missing)
-            if lookup.listed is None:
-                missing.append(Missing("product.import_tariff_line", lookup.reason))
-        verb = "is listed" if lookup.listed else "may be listed"
-        checks.append(
-            Check(
-                "appendix_additional_requirement",
-                reference,
-                Result.of(met),
-                f"the good {verb} on the Appendix of {facts.importing_party} ({lookup.reason}); "
-                + (
-                    f"value added in {exporting} is {round2(content)} % of the good's value, "
-                    f"{'at least' if met else 'below'} {threshold} %"
-                    if content is not None
-                    else f"value added in {exporting} cannot be computed"
-                ),
-                appendix_inputs,
-            )
-        )
-
-    applies = lookup.listed
-    if established is True and additional_ok is True:
-        party: str | None = exporting
-        checks.append(
-            Check(
-                "rcep_country_of_origin",
-                f"{ARTICLE}(2)-(3)",
-                Result.PASS,
-                f"RCEP country of origin: {exporting}",
-            )
-        )
-    elif established is None or additional_ok is None:
-        party = None
-        checks.append(
-            Check(
-                "rcep_country_of_origin",
-                f"{ARTICLE}(2)-(3)",
-                Result.UNKNOWN,
-                "the RCEP country of origin cannot be established without the missing facts",
-            )
-        )
-    else:
-        party = _highest_contributor(facts, checks, missing)
+        return lookup, True, []
+    # Listed: the requirement decides. Possibly listed: only a met requirement settles it.
+    satisfied = met if lookup.listed else (True if met else None)
+    missing: list[Missing] = []
+    if satisfied is None:
+        if content is None:
+            missing.extend(facts.value_content_missing)
+        if lookup.listed is None:
+            missing.append(Missing("product.import_tariff_line", lookup.reason))
+    verb = "is listed" if lookup.listed else "may be listed"
+    exporting = facts.exporting_party
+    detail = (
+        f"value added in {exporting} is {round2(content)} % of the good's value, "
+        f"{'at least' if met else 'below'} {threshold} %"
+        if content is not None
+        else f"value added in {exporting} cannot be computed"
+    )
     checks.append(
         Check(
-            "importer_alternative_claim",
-            f"{ARTICLE}(6)",
-            Result.INFO,
-            "the importer may instead claim the highest rate the importing Party applies to the "
-            "good from any Party that contributed originating materials (if proven), or from any Party",
+            "appendix_additional_requirement",
+            reference,
+            Result.of(met),
+            f"the good {verb} on the Appendix of {facts.importing_party} ({lookup.reason}); {detail}",
+            inputs,
         )
     )
-    return CountryOfOrigin(
-        party,
-        applies,
-        content,
-        threshold,
-        met if applies is not False else None,
-        tuple(checks),
-        tuple(missing),
-    )
+    return lookup, satisfied, missing
 
 
 def _highest_contributor(
