@@ -12,6 +12,7 @@ import json
 from datetime import date as Date
 from decimal import Decimal
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -22,6 +23,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     ValidationError,
     field_validator,
     model_validator,
@@ -34,6 +36,11 @@ from rcep_origin.parties import is_party
 
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024  # a declaration larger than this is refused unread
 MAX_MATERIALS = 100_000
+
+
+@cache
+def _is_country(code: str) -> bool:
+    return pycountry.countries.get(alpha_2=code) is not None
 
 
 def _decimal_from_number(value: Any) -> Any:
@@ -52,8 +59,16 @@ def _finite(value: Decimal) -> Decimal:
     return value
 
 
-Amount = Annotated[Decimal, BeforeValidator(_decimal_from_number), Field(ge=0)]
-PositiveDecimal = Annotated[Decimal, BeforeValidator(_decimal_from_number), Field(gt=0)]
+def _canonical_decimal(value: Decimal) -> str:
+    # 1000, "1000" and "1000.00" are the same amount and must hash alike.
+    return format(value.normalize(), "f")
+
+
+_CanonicalJson = PlainSerializer(_canonical_decimal, return_type=str, when_used="json")
+Amount = Annotated[Decimal, BeforeValidator(_decimal_from_number), Field(ge=0), _CanonicalJson]
+PositiveDecimal = Annotated[
+    Decimal, BeforeValidator(_decimal_from_number), Field(gt=0), _CanonicalJson
+]
 
 
 class _Strict(BaseModel):
@@ -130,7 +145,7 @@ class Material(_Strict):
     @field_validator("origin_party")
     @classmethod
     def _country(cls, value: str | None) -> str | None:
-        if value is not None and pycountry.countries.get(alpha_2=value) is None:
+        if value is not None and not _is_country(value):
             raise ValueError(f"{value!r} is not an ISO 3166 alpha-2 country code")
         return value
 
@@ -388,21 +403,11 @@ def load_declaration(path: str | Path) -> Declaration:
 
 
 def canonical_json(declaration: Declaration) -> str:
-    """The declaration as canonical JSON (sorted keys, amounts normalised): the bytes its
-    ``inputs_sha256`` is taken of. Equal declarations, however written, hash alike."""
-    data = declaration.model_dump(mode="python", by_alias=True, exclude_none=True)
-    return json.dumps(
-        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_canonical_value
-    )
-
-
-def _canonical_value(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        # 1000, "1000" and "1000.00" are the same amount and must hash alike.
-        return format(value.normalize(), "f")
-    if isinstance(value, Date):
-        return value.isoformat()
-    raise TypeError(f"cannot canonicalise {type(value).__name__}")
+    """The declaration as canonical JSON: fields in the contract's order, absent values left
+    out, amounts normalised. Its SHA-256 is the determination's ``inputs_sha256``; equal
+    declarations, however they were written (``1000``, ``"1000.00"``, YAML or JSON), hash
+    alike under the same engine version."""
+    return declaration.model_dump_json(by_alias=True, exclude_none=True)
 
 
 __all__ = [

@@ -39,17 +39,22 @@ class HsCode:
         return self.digits[:6] if self.level >= 6 else None
 
     def __str__(self) -> str:
-        if self.level == 6:
-            return f"{self.digits[:4]}.{self.digits[4:]}"
-        if self.level == 4:
-            return f"{self.digits[:2]}.{self.digits[2:]}"
-        return self.digits
+        return _printed(self.digits)
 
     def truncated(self, level: int) -> HsCode:
         """The code at a coarser level (``level`` 2, 4 or 6)."""
         if level > self.level:
             raise ValueError(f"{self} has no {level}-digit level")
         return HsCode(self.digits[:level])
+
+
+@lru_cache(maxsize=65536)
+def _printed(digits: str) -> str:
+    if len(digits) == 6:
+        return f"{digits[:4]}.{digits[4:]}"
+    if len(digits) == 4:
+        return f"{digits[:2]}.{digits[2:]}"
+    return digits
 
 
 @lru_cache(maxsize=65536)

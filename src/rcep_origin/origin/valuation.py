@@ -75,6 +75,8 @@ def value_declaration(declaration: Declaration) -> ValuedDeclaration:
     def convert(value: MoneyValue | None, path: str) -> Decimal | None:
         if value is None:
             return None
+        if value.currency == currency:
+            return value.amount
         conversion = fx.convert(value.money(), currency, path=path)
         if conversion.rate is not None:
             conversions.append((path, conversion))
