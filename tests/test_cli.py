@@ -118,3 +118,21 @@ def test_rules_show_cites_the_source() -> None:
     result = runner.invoke(app, ["rules", "show", "8538.90"], terminal_width=300)
     assert result.exit_code == 0
     assert "CTH or RVC40" in result.output and "page197" in result.output
+
+
+def test_a_declaration_can_be_piped_on_standard_input(declaration_data: dict[str, Any]) -> None:
+    result = runner.invoke(app, ["determine", "-", "--json"], input=json.dumps(declaration_data))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["originating"] is True
+
+
+def test_a_defect_is_reported_as_an_internal_error_without_a_traceback(
+    tmp_path: Path, declaration_data: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr("rcep_origin.cli.main.determine", broken)
+    result = runner.invoke(app, ["determine", str(write(tmp_path, declaration_data))])
+    assert result.exit_code == 4
+    assert "internal error" in result.output and "Traceback" not in result.output

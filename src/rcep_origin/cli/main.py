@@ -1,11 +1,14 @@
 """``rcep-origin``: determine origin from a declaration file, inspect the rule catalogue.
 
-Exit codes of ``determine``: 0 originating, 1 not originating, 2 undecidable, 3 bad input.
+Exit codes of ``determine``: 0 originating, 1 not originating, 2 undecidable, 3 bad input,
+4 internal error (a defect: report it).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -15,13 +18,14 @@ from rich.panel import Panel
 from rich.table import Table
 
 from rcep_origin import __version__
-from rcep_origin.declaration import load_declaration
+from rcep_origin.declaration import MAX_DOCUMENT_BYTES, load_declaration, parse_declaration_text
 from rcep_origin.errors import InputError, RuleSetError
 from rcep_origin.hs import parse_hs_code
 from rcep_origin.origin import Determination, Outcome, determine
 from rcep_origin.rules import RuleSet, builtin_ruleset, load_ruleset, print_rule
 
 EXIT_BAD_INPUT = 3
+EXIT_INTERNAL_ERROR = 4
 
 app = typer.Typer(
     name="rcep-origin",
@@ -59,18 +63,31 @@ def _ruleset(rules: Path | None) -> RuleSet:
 
 @app.command("determine")
 def determine_command(
-    file: Annotated[Path, typer.Argument(help="Declaration, JSON or YAML.")],
+    file: Annotated[
+        Path, typer.Argument(help="Declaration, JSON or YAML; '-' reads standard input.")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON.")] = False,
     rules: RulesOption = None,
 ) -> None:
     """Decide whether the declared good is RCEP-originating, and explain why."""
     ruleset = _ruleset(rules)
     try:
-        declaration = load_declaration(file)
+        if str(file) == "-":
+            declaration = parse_declaration_text(sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1))
+        else:
+            declaration = load_declaration(file)
         result = determine(declaration, ruleset=ruleset)
     except InputError as exc:
         _report_input_error(exc, as_json)
         raise typer.Exit(EXIT_BAD_INPUT) from None
+    except Exception as exc:  # a defect, not bad input: say so plainly, keep the details on request
+        if os.environ.get("RCEP_ORIGIN_DEBUG"):
+            raise
+        _console(stderr=True).print(
+            f"[bold red]internal error[/] ({type(exc).__name__}: {exc}); nothing was written. "
+            "Re-run with RCEP_ORIGIN_DEBUG=1 for the traceback and report it."
+        )
+        raise typer.Exit(EXIT_INTERNAL_ERROR) from None
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
