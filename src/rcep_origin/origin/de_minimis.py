@@ -56,8 +56,20 @@ def apply_de_minimis(
     return DeMinimis(met, check, missing)
 
 
-def _ids(materials: list[ValuedMaterial]) -> list[str]:
-    return [m.id for m in materials]
+@dataclass(frozen=True, slots=True)
+class _Measure:
+    """What a tolerance test adds up: the value of materials against the FOB value (Art.
+    3.7(1)(a)), or their weight against the good's weight (Art. 3.7(1)(b))."""
+
+    name: str  # "value" or "weight"
+    parameter: str
+    whole: Decimal | None  # FOB value, or the good's weight
+    whole_field: str
+    whole_text: str
+    material_field: str
+
+    def of(self, material: ValuedMaterial) -> Decimal | None:
+        return material.value if self.name == "value" else material.material.weight_kg
 
 
 def _value_test(
@@ -67,94 +79,10 @@ def _value_test(
     ruleset: RuleSet,
     day: date,
 ) -> tuple[bool | None, Check, tuple[Missing, ...]]:
-    percent, reference = ruleset.parameter("de_minimis_value_percent", day)
-    limit = good.fob * percent / HUNDRED
-    known = sum((m.value for m in offending if m.value is not None), Decimal(0))
-    everything = offending + unclear
-    missing = tuple(
-        Missing(
-            f"{m.path}.value",
-            "de minimis by value needs the value of each material that fails the change",
-        )
-        for m in everything
-        if m.value is None
+    measure = _Measure(
+        "value", "de_minimis_value_percent", good.fob, "fob_value.amount", "FOB", "value"
     )
-    inputs: dict[str, object] = {
-        "materials": _ids(offending),
-        "untested_materials": _ids(unclear),
-        "value": known,
-        "fob": good.fob,
-        "limit_percent": percent,
-    }
-    if good.fob <= 0:
-        return (
-            None,
-            Check(
-                "de_minimis",
-                reference,
-                Result.UNKNOWN,
-                "de minimis by value needs an FOB value above zero",
-                inputs,
-            ),
-            (Missing("fob_value.amount", "de minimis by value needs an FOB value above zero"),),
-        )
-    share = known / good.fob * HUNDRED
-    inputs["percent_of_fob"] = round2(share)
-    if known > limit:
-        return (
-            False,
-            Check(
-                "de_minimis",
-                reference,
-                Result.FAIL,
-                f"materials failing the change are {round2(share)} % of FOB, above the {percent} % tolerance",
-                inputs,
-            ),
-            (),
-        )
-    if missing:
-        return (
-            None,
-            Check(
-                "de_minimis",
-                reference,
-                Result.UNKNOWN,
-                "de minimis by value cannot be settled: values missing",
-                inputs,
-            ),
-            missing,
-        )
-    total = sum((m.value for m in everything if m.value is not None), Decimal(0))
-    total_share = total / good.fob * HUNDRED
-    inputs["percent_of_fob"] = round2(total_share)
-    if total <= limit:
-        return (
-            True,
-            Check(
-                "de_minimis",
-                reference,
-                Result.PASS,
-                f"materials failing the change are {round2(total_share)} % of FOB, within the {percent} % tolerance",
-                inputs,
-            ),
-            (),
-        )
-    # The offending materials fit, the untested ones push past the tolerance.
-    return (
-        None,
-        Check(
-            "de_minimis",
-            reference,
-            Result.UNKNOWN,
-            f"materials failing the change fit the {percent} % tolerance, but together with "
-            f"materials whose HS code is missing they reach {round2(total_share)} %",
-            inputs,
-        ),
-        tuple(
-            Missing(f"{m.path}.hs_code", "needed to test the change in tariff classification")
-            for m in unclear
-        ),
-    )
+    return _tolerance_test(measure, offending, unclear, ruleset, day)
 
 
 def _weight_test(
@@ -164,91 +92,73 @@ def _weight_test(
     ruleset: RuleSet,
     day: date,
 ) -> tuple[bool | None, Check, tuple[Missing, ...]]:
-    percent, reference = ruleset.parameter("de_minimis_weight_percent", day)
-    product_weight = good.declaration.product.weight_kg
-    everything = offending + unclear
-    missing: list[Missing] = []
-    if product_weight is None:
-        missing.append(
-            Missing(
-                "product.weight_kg", "de minimis by weight needs the good's weight (Chapters 50-63)"
-            )
-        )
-    for material in everything:
-        if material.material.weight_kg is None:
-            missing.append(
-                Missing(
-                    f"{material.path}.weight_kg",
-                    "de minimis by weight needs the weight of each material that fails the change",
-                )
-            )
-    inputs: dict[str, object] = {"materials": _ids(offending), "limit_percent": percent}
-    known = sum(
-        (m.material.weight_kg for m in offending if m.material.weight_kg is not None), Decimal(0)
+    weight = good.declaration.product.weight_kg
+    measure = _Measure(
+        "weight",
+        "de_minimis_weight_percent",
+        weight,
+        "product.weight_kg",
+        "the good's weight",
+        "weight_kg",
     )
-    if product_weight is None:
+    return _tolerance_test(measure, offending, unclear, ruleset, day)
+
+
+def _tolerance_test(
+    measure: _Measure,
+    offending: list[ValuedMaterial],
+    unclear: list[ValuedMaterial],
+    ruleset: RuleSet,
+    day: date,
+) -> tuple[bool | None, Check, tuple[Missing, ...]]:
+    """Pass if the offending and untested materials together fit the tolerance; fail if the
+    offending alone exceed it; otherwise undecided, naming what would settle it."""
+    percent, reference = ruleset.parameter(measure.parameter, day)
+    inputs: dict[str, object] = {
+        "materials": [m.id for m in offending],
+        "untested_materials": [m.id for m in unclear],
+        "limit_percent": percent,
+    }
+    if measure.whole is None or measure.whole <= 0:
+        why = f"de minimis by {measure.name} needs {measure.whole_text} (above zero)"
         return (
             None,
-            Check(
-                "de_minimis",
-                reference,
-                Result.UNKNOWN,
-                "de minimis by weight cannot be settled: the good's weight is missing",
-                inputs,
-            ),
-            tuple(missing),
+            Check("de_minimis", reference, Result.UNKNOWN, why, inputs),
+            (Missing(measure.whole_field, why),),
         )
-    limit = product_weight * percent / HUNDRED
-    inputs.update(weight_kg=known, good_weight_kg=product_weight)
-    share = known / product_weight * HUNDRED
+    limit = measure.whole * percent / HUNDRED
+    known = sum((v for m in offending if (v := measure.of(m)) is not None), Decimal(0))
+    inputs.update({measure.name: known, measure.whole_field: measure.whole})
+    share = known / measure.whole * HUNDRED
+    inputs["percent"] = round2(share)
     if known > limit:
-        return (
-            False,
-            Check(
-                "de_minimis",
-                reference,
-                Result.FAIL,
-                f"by weight they are {round2(share)} % of the good, above {percent} %",
-                inputs,
-            ),
-            (),
+        summary = f"materials failing the change are {round2(share)} % of {measure.whole_text} by {measure.name}, above the {percent} % tolerance"
+        return False, Check("de_minimis", reference, Result.FAIL, summary, inputs), ()
+    everything = offending + unclear
+    missing = tuple(
+        Missing(
+            f"{m.path}.{measure.material_field}",
+            f"de minimis by {measure.name} needs the {measure.name} of each material that fails the change",
         )
-    if missing:
-        return (
-            None,
-            Check(
-                "de_minimis",
-                reference,
-                Result.UNKNOWN,
-                "de minimis by weight cannot be settled: weights missing",
-                inputs,
-            ),
-            tuple(missing),
-        )
-    total = sum(
-        (m.material.weight_kg for m in everything if m.material.weight_kg is not None), Decimal(0)
+        for m in everything
+        if measure.of(m) is None
     )
+    if missing:
+        summary = f"de minimis by {measure.name} cannot be settled: {measure.name}s missing"
+        return None, Check("de_minimis", reference, Result.UNKNOWN, summary, inputs), missing
+    total = sum((v for m in everything if (v := measure.of(m)) is not None), Decimal(0))
+    total_share = total / measure.whole * HUNDRED
+    inputs["percent"] = round2(total_share)
     if total <= limit:
-        return (
-            True,
-            Check(
-                "de_minimis",
-                reference,
-                Result.PASS,
-                f"by weight they are {round2(total / product_weight * HUNDRED)} % of the good, within {percent} %",
-                inputs,
-            ),
-            (),
-        )
+        summary = f"materials failing the change are {round2(total_share)} % of {measure.whole_text} by {measure.name}, within the {percent} % tolerance"
+        return True, Check("de_minimis", reference, Result.PASS, summary, inputs), ()
+    summary = (
+        f"materials failing the change fit the {percent} % tolerance by {measure.name}, but with the "
+        f"materials whose HS code is missing they reach {round2(total_share)} %"
+    )
     return (
         None,
-        Check(
-            "de_minimis",
-            reference,
-            Result.UNKNOWN,
-            "by weight the untested materials push past the tolerance",
-            inputs,
-        ),
+        Check("de_minimis", reference, Result.UNKNOWN, summary, inputs),
         tuple(
             Missing(f"{m.path}.hs_code", "needed to test the change in tariff classification")
             for m in unclear
