@@ -23,8 +23,13 @@ run: $(VENV)/.installed
 	$(BIN)/rcep-origin determine $(EXAMPLE)
 
 ## test: install what the tests need, check style, types and architecture, run the tests
-test: $(VENV)/.installed-test lint
+test: $(VENV)/.installed-test interop/node_modules/.package-lock.json lint
 	$(BIN)/python -m pytest
+
+# The independent verifier (Node, Digital Bazaar) the interop tests and benchmarks use.
+interop/node_modules/.package-lock.json: interop/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix interop --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the interop tests will be skipped (CI requires them)"; fi
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench

@@ -45,3 +45,74 @@ def base_declaration() -> dict[str, Any]:
 @pytest.fixture
 def declaration_data() -> dict[str, Any]:
     return base_declaration()
+
+
+# --- certificates -----------------------------------------------------------------------------
+
+ISSUER_DID = "did:web:co.example.cn"
+
+
+@pytest.fixture
+def issuer_profile() -> Any:
+    from rcep_origin.certificates.issuer import IssuerProfile
+    from rcep_origin.certificates.model import Signatory
+
+    return IssuerProfile(
+        did=ISSUER_DID,
+        name="China Council for the Promotion of International Trade, Suzhou",
+        country="CN",
+        signatory=Signatory(name="Li Wei", position="Certification Officer"),
+        place_of_issue="Suzhou",
+        number_prefix="CN",
+        verification_url="https://co.example.cn/verify",
+        status_url="https://co.example.cn/status",
+    )
+
+
+class Clock:
+    """A settable clock, so tests control issue dates and key lifetimes."""
+
+    def __init__(self, now: Any):
+        self.now = now
+
+    def __call__(self) -> Any:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    from datetime import UTC, datetime
+
+    return Clock(datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def signer(clock: Clock) -> Any:
+    from datetime import timedelta
+
+    from rcep_origin.certificates.keys import Ed25519Signer
+
+    return Ed25519Signer.generate(ISSUER_DID, "key-1", clock.now - timedelta(days=30))
+
+
+@pytest.fixture
+def issuer(issuer_profile: Any, signer: Any, clock: Clock, tmp_path: Path) -> Any:
+    from rcep_origin.certificates.issuer import Issuer
+    from rcep_origin.store.files import FileRegistry
+
+    return Issuer(issuer_profile, signer, FileRegistry(tmp_path / "home"), clock=clock)
+
+
+@pytest.fixture
+def application() -> Any:
+    from rcep_origin.cli.home import load_request
+
+    return load_request(ROOT / "examples" / "certificate-request.yaml")
+
+
+@pytest.fixture
+def trust(signer: Any) -> Any:
+    from rcep_origin.certificates.keys import Keyring
+    from rcep_origin.certificates.verification import TrustStore
+
+    return TrustStore(Keyring([signer.key]))

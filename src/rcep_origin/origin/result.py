@@ -4,6 +4,8 @@ each fact that was needed and absent."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -123,6 +125,12 @@ class Determination:
     @property
     def originating(self) -> bool | None:
         return self.outcome.originating
+
+    def sha256(self) -> str:
+        """The hash of the whole verdict (canonical JSON, sorted keys). A certificate cites it,
+        so the verdict it was issued on can be shown without disclosing it."""
+        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def to_dict(self) -> dict[str, Any]:
         return {

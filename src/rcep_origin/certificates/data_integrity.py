@@ -1,0 +1,135 @@
+"""Data Integrity proofs with the ``eddsa-rdfc-2022`` cryptosuite (W3C vc-di-eddsa).
+
+    proof options  = {type, cryptosuite, created, verificationMethod, proofPurpose}
+    hashData       = SHA-256(canonical(proof options + document @context))
+                   || SHA-256(canonical(document without proof))
+    proofValue     = multibase base58btc of Ed25519(hashData)
+
+Canonicalization costs far more than the signature (about 5 ms against 0.05 ms here), which is
+why ``sign_many`` hashes each proof configuration once per batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import base58
+
+from rcep_origin.certificates.jsonld import CanonicalizationError, canonical_hash
+from rcep_origin.certificates.keys import Signer, VerificationKey
+
+PROOF_TYPE = "DataIntegrityProof"
+CRYPTOSUITE = "eddsa-rdfc-2022"
+PROOF_PURPOSE = "assertionMethod"
+
+
+def xsd_datetime(instant: datetime) -> str:
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _proof_options(
+    document: dict[str, Any], key: VerificationKey, created: datetime
+) -> dict[str, Any]:
+    return {
+        "type": PROOF_TYPE,
+        "cryptosuite": CRYPTOSUITE,
+        "created": xsd_datetime(created),
+        "verificationMethod": key.id,
+        "proofPurpose": PROOF_PURPOSE,
+    }
+
+
+def sign(document: dict[str, Any], signer: Signer, created: datetime) -> dict[str, Any]:
+    return sign_many([document], signer, created)[0]
+
+
+def sign_many(
+    documents: Sequence[dict[str, Any]], signer: Signer, created: datetime
+) -> list[dict[str, Any]]:
+    """Sign a batch. Documents sharing an @context share one proof-configuration hash."""
+    config_hashes: dict[str, bytes] = {}
+    secured = []
+    for document in documents:
+        unsecured = {k: v for k, v in document.items() if k != "proof"}
+        options = _proof_options(unsecured, signer.key, created)
+        context_key = repr(unsecured["@context"])
+        if context_key not in config_hashes:
+            config_hashes[context_key] = canonical_hash(
+                {"@context": unsecured["@context"], **options}
+            )
+        signature = signer.sign(config_hashes[context_key] + canonical_hash(unsecured))
+        secured.append(
+            {
+                **unsecured,
+                "proof": {
+                    **options,
+                    "proofValue": "z" + base58.b58encode(signature).decode("ascii"),
+                },
+            }
+        )
+    return secured
+
+
+@dataclass(frozen=True, slots=True)
+class ProofCheck:
+    valid: bool
+    reason: str
+    verification_method: str | None = None
+    created: datetime | None = None
+
+
+def read_proof(document: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
+    proof = document.get("proof")
+    if not isinstance(proof, dict):
+        return None, "no single Data Integrity proof"
+    if proof.get("type") != PROOF_TYPE or proof.get("cryptosuite") != CRYPTOSUITE:
+        return None, f"proof is not a {PROOF_TYPE} with cryptosuite {CRYPTOSUITE}"
+    if proof.get("proofPurpose") != PROOF_PURPOSE:
+        return None, f"proof purpose is not {PROOF_PURPOSE}"
+    for field in ("created", "verificationMethod", "proofValue"):
+        if not isinstance(proof.get(field), str):
+            return None, f"proof.{field} is missing"
+    return proof, "ok"
+
+
+def proof_created(proof: dict[str, Any]) -> datetime | None:
+    try:
+        created = datetime.fromisoformat(str(proof["created"]).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return created if created.tzinfo else created.replace(tzinfo=UTC)
+
+
+def verify(document: dict[str, Any], key: VerificationKey) -> ProofCheck:
+    """Check the proof's signature with ``key`` (the caller resolved and vetted the key)."""
+    proof, reason = read_proof(document)
+    if proof is None:
+        return ProofCheck(False, reason)
+    created = proof_created(proof)
+    if created is None:
+        return ProofCheck(False, "proof.created is not an xsd:dateTime")
+    if proof["verificationMethod"] != key.id:
+        return ProofCheck(False, "the proof names another verification method")
+    value = proof["proofValue"]
+    try:
+        if not value.startswith("z"):
+            raise ValueError("not base58btc")
+        signature = base58.b58decode(value[1:])
+        unsecured = {k: v for k, v in document.items() if k != "proof"}
+        options = {k: v for k, v in proof.items() if k != "proofValue"}
+        hash_data = canonical_hash({"@context": unsecured["@context"], **options}) + canonical_hash(
+            unsecured
+        )
+    except (ValueError, KeyError, CanonicalizationError) as exc:
+        return ProofCheck(False, f"the credential cannot be canonicalized: {exc}", key.id, created)
+    if not key.verify(signature, hash_data):
+        return ProofCheck(
+            False,
+            "the signature does not match the credential: it was altered or signed by another key",
+            key.id,
+            created,
+        )
+    return ProofCheck(True, f"signed by {key.id}", key.id, created)

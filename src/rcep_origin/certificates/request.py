@@ -1,0 +1,37 @@
+"""An application for a certificate of origin (Art. 3.17(1)-(2)): who ships what to whom, and the
+declaration behind each good. The issuing body re-runs every determination itself; it never
+certifies a verdict it did not compute."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from rcep_origin.certificates.model import (
+    BackToBack,
+    Consignment,
+    Invoice,
+    Organisation,
+    Quantity,
+    ThirdPartyInvoicing,
+    _Model,
+)
+from rcep_origin.declaration import Declaration
+
+
+class ItemRequest(_Model):
+    declaration: Declaration
+    quantity: Quantity
+    invoice: Invoice
+    marks_and_packages: str | None = Field(default=None, max_length=1000)
+
+
+class CertificateRequest(_Model):
+    exporter: Organisation
+    producer: Organisation | None = None
+    importer: Organisation
+    consignment: Consignment
+    items: list[ItemRequest] = Field(min_length=1, max_length=200)
+    back_to_back: BackToBack | None = None
+    third_party_invoicing: ThirdPartyInvoicing | None = None
+    retroactive: bool = False
+    remarks: str | None = Field(default=None, max_length=2000)

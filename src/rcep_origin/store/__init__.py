@@ -1,0 +1,1 @@
+"""Persistence adapters: where certificates, status lists and keys are kept."""

@@ -1,0 +1,297 @@
+"""A directory as the issuing body's store: keys, issued certificates, status lists.
+
+Layout of the home directory::
+
+    issuer.json                 the issuer profile (DID, name, Party, signatory, URLs)
+    keys/keys.json              every key's public record and lifetime
+    keys/<kid>.pem              Ed25519 private keys (mode 0600)
+    keys/xml-<kid>.pem|.crt     the P-256 key and self-signed certificate for XML-DSig
+    public/did.json, jwks.json  what the issuer publishes
+    certificates/<number>/      credential.json, credential.jwt, certificate.xml (one rename)
+    status/<list>.bits|.json    the raw bitstring and its signed credential
+    state.json                  sequence numbers and reserved status indexes
+
+Every write goes to a temporary file and is renamed into place, and a whole certificate
+directory appears in one rename, so a crash leaves either the complete certificate or none.
+One process at a time holds ``lock`` (fcntl) for a transaction.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from rcep_origin.certificates.credential import certificate_from_credential, status_entries
+from rcep_origin.certificates.issuer import IssuedCertificate, IssuerProfile
+from rcep_origin.certificates.keys import (
+    Ed25519Signer,
+    Keyring,
+    VerificationKey,
+    did_document,
+    jwks,
+    retire,
+)
+from rcep_origin.certificates.status_list import Bitstring
+from rcep_origin.errors import InputError
+
+
+class StoreError(InputError):
+    """The home directory is missing, incomplete or inconsistent."""
+
+
+def _write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _write_json(path: Path, value: Any, mode: int = 0o644) -> None:
+    _write_atomic(
+        path, (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8"), mode
+    )
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise StoreError(f"{path} is missing") from None
+    except json.JSONDecodeError as exc:
+        raise StoreError(f"{path} is not valid JSON: {exc}") from None
+
+
+class FileRegistry:
+    def __init__(self, home: Path):
+        self.home = Path(home)
+        self._depth = 0
+        self._state: dict[str, Any] | None = None
+
+    # -- transactions ---------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.home.mkdir(parents=True, exist_ok=True)
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        with open(self.home / "lock", "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self._depth = 1
+            self._state = self._load_state()
+            try:
+                yield
+                _write_json(self.home / "state.json", self._state)
+            finally:
+                self._state = None
+                self._depth = 0
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _load_state(self) -> dict[str, Any]:
+        path = self.home / "state.json"
+        return _read_json(path) if path.exists() else {"sequences": {}, "reserved": {}}
+
+    @property
+    def state(self) -> dict[str, Any]:
+        if self._state is None:
+            raise RuntimeError("registry state is only touched inside a transaction")
+        return self._state
+
+    # -- numbering and status -------------------------------------------------------------
+    def next_sequence(self, year: int) -> int:
+        sequences = self.state["sequences"]
+        sequences[str(year)] = sequences.get(str(year), 0) + 1
+        return int(sequences[str(year)])
+
+    def reserve_status_index(self, list_id: str, index: int) -> bool:
+        reserved = self.state["reserved"].setdefault(list_id, [])
+        if index in reserved:
+            return False
+        reserved.append(index)
+        return True
+
+    def status_bits(self, list_id: str) -> Bitstring:
+        path = self.home / "status" / f"{list_id}.bits"
+        return Bitstring(bits=bytearray(path.read_bytes())) if path.exists() else Bitstring()
+
+    def save_status_list(self, list_id: str, bits: Bitstring, credential: dict[str, Any]) -> None:
+        _write_atomic(self.home / "status" / f"{list_id}.bits", bytes(bits.bits))
+        _write_json(self.home / "status" / f"{list_id}.json", credential)
+
+    def status_list_credential(self, url: str) -> dict[str, Any] | None:
+        path = self.home / "status" / f"{url.rstrip('/').rsplit('/', 1)[-1]}.json"
+        if not path.exists():
+            return None
+        loaded: dict[str, Any] = _read_json(path)
+        return loaded if loaded.get("id") == url else None
+
+    # -- certificates ---------------------------------------------------------------------
+    def _certificate_dir(self, number: str) -> Path:
+        if not number.replace("-", "").isalnum():
+            raise StoreError(f"{number!r} is not a certificate number", path="number")
+        return self.home / "certificates" / number
+
+    def save_issued(self, issued: Sequence[IssuedCertificate]) -> None:
+        root = self.home / "certificates"
+        root.mkdir(parents=True, exist_ok=True)
+        for item in issued:
+            target = self._certificate_dir(item.certificate.number)
+            if target.exists():
+                raise StoreError(f"certificate {item.certificate.number} already exists")
+            staging = Path(tempfile.mkdtemp(dir=root, prefix=".staging-"))
+            try:
+                (staging / "credential.json").write_text(
+                    json.dumps(item.credential, indent=2, ensure_ascii=False) + "\n", "utf-8"
+                )
+                (staging / "credential.jwt").write_text(item.jwt + "\n", "ascii")
+                if item.xml is not None:
+                    (staging / "certificate.xml").write_bytes(item.xml)
+                os.replace(staging, target)  # the whole certificate appears at once
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+
+    def issued(self, number: str) -> IssuedCertificate | None:
+        folder = self._certificate_dir(number)
+        if not (folder / "credential.json").exists():
+            return None
+        credential = _read_json(folder / "credential.json")
+        xml = folder / "certificate.xml"
+        return IssuedCertificate(
+            certificate=certificate_from_credential(credential),
+            credential=credential,
+            jwt=(folder / "credential.jwt").read_text("ascii").strip(),
+            xml=xml.read_bytes() if xml.exists() else None,
+            status=tuple(status_entries(credential)),
+        )
+
+
+class FileKeystore:
+    """The issuer's profile and keys in the home directory."""
+
+    def __init__(self, home: Path):
+        self.home = Path(home)
+        self.keys_dir = self.home / "keys"
+
+    def profile(self) -> IssuerProfile:
+        return IssuerProfile.model_validate(_read_json(self.home / "issuer.json"))
+
+    def save_profile(self, profile: IssuerProfile) -> None:
+        _write_json(self.home / "issuer.json", profile.model_dump(mode="json"))
+
+    def records(self) -> list[dict[str, Any]]:
+        path = self.keys_dir / "keys.json"
+        return list(_read_json(path)["keys"]) if path.exists() else []
+
+    def keyring(self) -> Keyring:
+        return Keyring(VerificationKey.from_record(r) for r in self.records())
+
+    def create_key(self, now: datetime | None = None) -> VerificationKey:
+        """A new current key; the previous current key is retired (it keeps verifying)."""
+        profile = self.profile()
+        now = now or datetime.now(UTC)
+        records = self.records()
+        kid = f"key-{now:%Y%m%d}-{len(records) + 1}"
+        signer = Ed25519Signer.generate(profile.did, kid, now)
+        pem = signer.export_private_pem()
+        keys = [
+            retire(k, now) if k.retired is None and k.revoked is None else k
+            for k in (VerificationKey.from_record(r) for r in records)
+        ]
+        keys.append(signer.key)
+        _write_atomic(self.keys_dir / f"{kid}.pem", pem, mode=0o600)
+        self._make_xml_identity(profile, kid, now)
+        self._save_keys(keys)
+        return signer.key
+
+    def revoke_key(self, kid: str, at: datetime) -> VerificationKey:
+        keys = [VerificationKey.from_record(r) for r in self.records()]
+        found = [k for k in keys if k.kid == kid]
+        if not found:
+            raise StoreError(f"no key {kid}", path="kid")
+        updated = [
+            k
+            if k.kid != kid
+            else VerificationKey(k.controller, k.kid, k.public_key, k.created, k.retired, at)
+            for k in keys
+        ]
+        self._save_keys(updated)
+        return next(k for k in updated if k.kid == kid)
+
+    def _save_keys(self, keys: list[VerificationKey]) -> None:
+        profile = self.profile()
+        _write_json(
+            self.keys_dir / "keys.json",
+            {"issuer": profile.did, "keys": [k.to_record() for k in keys]},
+        )
+        _write_json(self.home / "public" / "did.json", did_document(profile.did, keys))
+        _write_json(self.home / "public" / "jwks.json", jwks(keys))
+
+    def current_signer(self) -> Ed25519Signer:
+        current = [k for k in self.keyring() if k.retired is None and k.revoked is None]
+        if not current:
+            raise StoreError("no current signing key: run 'rcep-origin keys create'")
+        key = current[-1]
+        loaded = serialization.load_pem_private_key(
+            (self.keys_dir / f"{key.kid}.pem").read_bytes(), password=None
+        )
+        if not isinstance(loaded, Ed25519PrivateKey):
+            raise StoreError(f"{key.kid}.pem is not an Ed25519 key")
+        return Ed25519Signer(loaded, key)
+
+    def _make_xml_identity(self, profile: IssuerProfile, kid: str, now: datetime) -> None:
+        from rcep_origin.certificates.xml_form import make_xml_signing_identity
+
+        private_key, certificate = make_xml_signing_identity(
+            f"{profile.did}#{kid}", valid_from=now - timedelta(minutes=5)
+        )
+        pem = private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        _write_atomic(self.keys_dir / f"xml-{kid}.pem", pem, mode=0o600)
+        _write_atomic(
+            self.keys_dir / f"xml-{kid}.crt", certificate.public_bytes(serialization.Encoding.PEM)
+        )
+
+    def xml_identity(self) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+        kid = self.current_signer().key.kid
+        loaded = serialization.load_pem_private_key(
+            (self.keys_dir / f"xml-{kid}.pem").read_bytes(), password=None
+        )
+        if not isinstance(loaded, ec.EllipticCurvePrivateKey):
+            raise StoreError(f"xml-{kid}.pem is not an EC key")
+        return loaded, x509.load_pem_x509_certificate(
+            (self.keys_dir / f"xml-{kid}.crt").read_bytes()
+        )
+
+    def xml_certificates(self) -> list[x509.Certificate]:
+        return [
+            x509.load_pem_x509_certificate(p.read_bytes())
+            for p in sorted(self.keys_dir.glob("xml-*.crt"))
+        ]
