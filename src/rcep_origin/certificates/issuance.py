@@ -77,8 +77,8 @@ def build_certificate(
                 description=declaration.product.description,
                 hs_code=declaration.product.hs_code,
                 marks_and_packages=item.marks_and_packages,
-                origin_criterion=verdict.criterion,  # type: ignore[arg-type]
-                flags=list(verdict.flags),  # type: ignore[arg-type]
+                origin_criterion=verdict.criterion,
+                flags=list(verdict.flags),
                 rcep_country_of_origin=verdict.rcep_country_of_origin,
                 quantity=item.quantity,
                 fob_value=MoneyAmount(amount=fob.amount, currency=fob.currency)

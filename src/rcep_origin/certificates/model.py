@@ -38,6 +38,17 @@ PlainDecimal = Annotated[
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _printable(cls, value: object) -> object:
+        # Control characters have no place on a certificate, and XML 1.0 cannot even carry
+        # most of them; tabs and line breaks (CR, LF: addresses from any ERP) are allowed.
+        if isinstance(value, str) and any(
+            (c < " " and c not in "\t\n\r") or c == "\x7f" for c in value
+        ):
+            raise ValueError("control characters are not allowed")
+        return value
+
 
 class Organisation(_Model):
     name: str = Field(min_length=1, max_length=300)

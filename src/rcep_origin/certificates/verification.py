@@ -15,6 +15,7 @@ when none fails but one could not be settled (e.g. the status list is not at han
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -103,6 +104,13 @@ class StatusSource(Protocol):
     def status_list_credential(self, url: str) -> dict[str, Any] | None: ...
 
 
+class StatusDirectory(StatusSource, Protocol):
+    """A status source that also knows each certificate's status entries (the issuer's own
+    registry): it lets the XML form, which carries none, be checked for revocation."""
+
+    def status_entries_of(self, number: str) -> list[StatusEntry] | None: ...
+
+
 @dataclass
 class TrustStore:
     """The issuing bodies a verifier trusts: their Ed25519 keys (JSON, JWT) and their XML
@@ -110,6 +118,9 @@ class TrustStore:
 
     keys: Keyring = field(default_factory=Keyring)
     xml_certificates: dict[str, list[x509.Certificate]] = field(default_factory=dict)
+    # Verified status lists by the hash of their JSON: one list serves thousands of
+    # certificates, and checking its signature each time would dominate verification.
+    _verified_lists: dict[str, Bitstring] = field(default_factory=dict, repr=False)
 
     def issuers(self) -> set[str]:
         return {k.controller for k in self.keys} | set(self.xml_certificates)
@@ -296,24 +307,44 @@ def _entry_status(
     listing = None if source is None else source.status_list_credential(entry.list_url)
     if listing is None:
         return UNKNOWN, f"the {entry.purpose} list {entry.list_url} is not available"
-    proof, _ = data_integrity.read_proof(listing)
-    key = None if proof is None else trust.keys.get(proof["verificationMethod"])
-    if key is None or key.controller != issuer or listing.get("issuer") != issuer:
-        return FAIL, f"the {entry.purpose} list is not signed by the certificate's issuer"
-    if not data_integrity.verify(listing, key).valid:
-        return FAIL, f"the {entry.purpose} list's signature does not verify"
-    subject = listing.get("credentialSubject", {})
-    if subject.get("statusPurpose") != entry.purpose:
-        return FAIL, f"the list at {entry.list_url} is not a {entry.purpose} list"
-    try:
-        flagged = Bitstring.decode(str(subject.get("encodedList", ""))).get(entry.index)
-    except StatusListError as exc:
-        return FAIL, f"the {entry.purpose} list does not decode: {exc}"
-    if flagged:
+    bits = _verified_list(listing, entry, issuer, trust)
+    if isinstance(bits, str):
+        return FAIL, bits
+    if not 0 <= entry.index < bits.size:
+        return FAIL, f"status index {entry.index} is outside the {entry.purpose} list"
+    if bits.get(entry.index):
         return FAIL, {"revocation": "revoked", "suspension": "suspended"}.get(
             entry.purpose, entry.purpose
         ) + " by the issuing body"
     return PASS, f"not {'revoked' if entry.purpose == 'revocation' else 'suspended'}"
+
+
+def _verified_list(
+    listing: dict[str, Any], entry: StatusEntry, issuer: str, trust: TrustStore
+) -> Bitstring | str:
+    """The list's bits once its signature, issuer and purpose check out, else the reason."""
+    fingerprint = hashlib.sha256(json.dumps(listing, sort_keys=True).encode("utf-8")).hexdigest()
+    cached = trust._verified_lists.get(fingerprint)
+    if cached is None:
+        proof, _ = data_integrity.read_proof(listing)
+        key = None if proof is None else trust.keys.get(proof["verificationMethod"])
+        if key is None or key.controller != issuer or listing.get("issuer") != issuer:
+            return f"the {entry.purpose} list is not signed by the certificate's issuer"
+        if listing.get("id") != entry.list_url:
+            return f"the list served for {entry.list_url} is another list"
+        if not data_integrity.verify(listing, key).valid:
+            return f"the {entry.purpose} list's signature does not verify"
+        subject = listing.get("credentialSubject", {})
+        if not isinstance(subject, dict) or subject.get("statusPurpose") != entry.purpose:
+            return f"the list at {entry.list_url} is not a {entry.purpose} list"
+        try:
+            cached = Bitstring.decode(str(subject.get("encodedList", "")))
+        except StatusListError as exc:
+            return f"the {entry.purpose} list does not decode: {exc}"
+        if len(trust._verified_lists) > 1000:
+            trust._verified_lists.clear()
+        trust._verified_lists[fingerprint] = cached
+    return cached
 
 
 def trust_from_records(records: Iterable[dict[str, Any]]) -> TrustStore:
@@ -387,9 +418,14 @@ def verify_xml_document(
     report.add("issuer", PASS, f"{certificate.issuing_body.id} is a known issuing body")
     report.add("signature", PASS, f"XML-DSig by {checked.signed_by.subject.rfc4514_string()}")
     _validity(report, certificate, now)
-    report.add(
-        "status",
-        UNKNOWN,
-        "the XML form carries no status entry; verify the JSON form or ask the issuing body",
-    )
+    lookup = getattr(status, "status_entries_of", None)
+    entries = None if lookup is None else lookup(certificate.number)
+    if entries is None:
+        report.add(
+            "status",
+            UNKNOWN,
+            "the XML form carries no status entry and the issuing body's registry is not at hand",
+        )
+        return report
+    _status(report, {"credentialStatus": [e.to_json() for e in entries]}, trust, status)
     return report

@@ -18,6 +18,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from rcep_origin import __version__
+from rcep_origin.cli.certificates import certificate_app, keys_app
 from rcep_origin.declaration import MAX_DOCUMENT_BYTES, load_declaration, parse_declaration_text
 from rcep_origin.errors import InputError, RuleSetError
 from rcep_origin.hs import parse_hs_code
@@ -38,6 +39,8 @@ rules_app = typer.Typer(
     help="Inspect and check rule catalogues (Annex 3A, Appendix lists).", no_args_is_help=True
 )
 app.add_typer(rules_app, name="rules")
+app.add_typer(keys_app, name="keys")
+app.add_typer(certificate_app, name="certificate")
 
 RulesOption = Annotated[
     Path | None,

@@ -34,7 +34,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from rcep_origin.certificates.credential import certificate_from_credential, status_entries
+from rcep_origin.certificates.credential import (
+    StatusEntry,
+    certificate_from_credential,
+    status_entries,
+)
 from rcep_origin.certificates.issuer import IssuedCertificate, IssuerProfile
 from rcep_origin.certificates.keys import (
     Ed25519Signer,
@@ -175,6 +179,10 @@ class FileRegistry:
                 shutil.rmtree(staging, ignore_errors=True)
                 raise
 
+    def status_entries_of(self, number: str) -> list[StatusEntry] | None:
+        issued = self.issued(number)
+        return None if issued is None else list(issued.status)
+
     def issued(self, number: str) -> IssuedCertificate | None:
         folder = self._certificate_dir(number)
         if not (folder / "credential.json").exists():
@@ -213,13 +221,18 @@ class FileKeystore:
     def create_key(self, now: datetime | None = None) -> VerificationKey:
         """A new current key; the previous current key is retired (it keeps verifying)."""
         profile = self.profile()
-        now = now or datetime.now(UTC)
+        # Whole seconds: proofs record their time to the second (xsd:dateTime), and a key
+        # created at 10:00:00.7 must cover a proof made at 10:00:00.
+        now = (now or datetime.now(UTC)).replace(microsecond=0)
         records = self.records()
         kid = f"key-{now:%Y%m%d}-{len(records) + 1}"
         signer = Ed25519Signer.generate(profile.did, kid, now)
         pem = signer.export_private_pem()
+        # The old key stays current to the end of this second: proofs are stamped to the second,
+        # and one signed just before the rotation must still fall inside its key's lifetime.
+        retired_at = now + timedelta(seconds=1)
         keys = [
-            retire(k, now) if k.retired is None and k.revoked is None else k
+            retire(k, retired_at) if k.retired is None and k.revoked is None else k
             for k in (VerificationKey.from_record(r) for r in records)
         ]
         keys.append(signer.key)
@@ -229,6 +242,7 @@ class FileKeystore:
         return signer.key
 
     def revoke_key(self, kid: str, at: datetime) -> VerificationKey:
+        at = at.replace(microsecond=0)
         keys = [VerificationKey.from_record(r) for r in self.records()]
         found = [k for k in keys if k.kid == kid]
         if not found:
