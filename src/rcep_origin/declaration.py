@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 import pycountry
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -32,7 +33,7 @@ from pydantic import (
 from rcep_origin.errors import InputError
 from rcep_origin.hs import EDITIONS, HsCode, exists_in_edition, parse_hs_code
 from rcep_origin.money import FxRate, Money, is_iso_currency
-from rcep_origin.parties import is_party
+from rcep_origin.parties import is_party, require_party
 
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024  # a declaration larger than this is refused unread
 MAX_MATERIALS = 100_000
@@ -253,8 +254,8 @@ class WhollyObtainedClaim(_Strict):
 class Declaration(_Strict):
     reference: str | None = Field(default=None, max_length=200)
     product: Product
-    exporting_party: str
-    importing_party: str
+    exporting_party: Annotated[str, AfterValidator(require_party)]
+    importing_party: Annotated[str, AfterValidator(require_party)]
     date: Date
     fob_value: MoneyValue
     costs: Costs | None = None
@@ -264,13 +265,6 @@ class Declaration(_Strict):
     wholly_obtained: WhollyObtainedClaim | None = None
     fx_rates: list[FxRateValue] = Field(default_factory=list)
     consignment: Consignment | None = None
-
-    @field_validator("exporting_party", "importing_party")
-    @classmethod
-    def _party(cls, value: str) -> str:
-        if not is_party(value):
-            raise ValueError(f"{value!r} is not an RCEP Party (ISO alpha-2, e.g. 'CN', 'TH')")
-        return value
 
 
 def _path(location: tuple[int | str, ...]) -> str:

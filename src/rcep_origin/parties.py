@@ -53,3 +53,10 @@ def parties() -> dict[str, Party]:
 
 def is_party(code: str) -> bool:
     return code in parties()
+
+
+def require_party(code: str) -> str:
+    """Validator: ``code`` is an RCEP Party (used by every model that names one)."""
+    if not is_party(code):
+        raise ValueError(f"{code!r} is not an RCEP Party (ISO alpha-2, e.g. 'CN', 'TH')")
+    return code

@@ -20,15 +20,24 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
 
 from rcep_origin.hs import parse_hs_code
-from rcep_origin.parties import is_party
+from rcep_origin.parties import require_party
 
 VALIDITY_ARTICLE = "Art. 3.16(6)"
 
 Criterion = Literal["WO", "PE", "CTC", "RVC", "CR"]
 Flag = Literal["ACU", "DMI"]
+PartyCode = Annotated[str, AfterValidator(require_party)]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 PlainDecimal = Annotated[
     Decimal, PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json")
@@ -90,7 +99,7 @@ class GoodsItem(_Model):
     marks_and_packages: str | None = Field(default=None, max_length=1000)
     origin_criterion: Criterion
     flags: list[Flag] = Field(default_factory=list)
-    rcep_country_of_origin: str
+    rcep_country_of_origin: PartyCode
     quantity: Quantity
     fob_value: MoneyAmount | None = None
     invoice: Invoice
@@ -100,13 +109,6 @@ class GoodsItem(_Model):
     @classmethod
     def _six_digits(cls, value: str) -> str:
         return str(parse_hs_code(value, min_level=6).truncated(6))
-
-    @field_validator("rcep_country_of_origin")
-    @classmethod
-    def _party(cls, value: str) -> str:
-        if not is_party(value):
-            raise ValueError(f"{value!r} is not an RCEP Party")
-        return value
 
     @model_validator(mode="after")
     def _fob_only_with_rvc(self) -> GoodsItem:
@@ -145,15 +147,8 @@ class ThirdPartyInvoicing(_Model):
 
 class IssuingBody(_Model):
     name: str = Field(min_length=1, max_length=300)
-    country: str
+    country: PartyCode
     id: str = Field(description="the issuer's DID, e.g. did:web:co.example.org")
-
-    @field_validator("country")
-    @classmethod
-    def _party(cls, value: str) -> str:
-        if not is_party(value):
-            raise ValueError(f"{value!r} is not an RCEP Party")
-        return value
 
 
 class Signatory(_Model):
@@ -165,8 +160,8 @@ class Certificate(_Model):
     number: str = Field(
         pattern=r"^[A-Z0-9][A-Z0-9-]{5,63}$", description="unique (Art. 3.17(3)(b))"
     )
-    exporting_party: str
-    importing_party: str
+    exporting_party: PartyCode
+    importing_party: PartyCode
     exporter: Organisation
     producer: Organisation | None = None
     importer: Organisation
@@ -189,13 +184,6 @@ class Certificate(_Model):
     third_party_invoicing: ThirdPartyInvoicing | None = None
     retroactive: bool = False
     remarks: str | None = Field(default=None, max_length=2000)
-
-    @field_validator("exporting_party", "importing_party")
-    @classmethod
-    def _party(cls, value: str) -> str:
-        if not is_party(value):
-            raise ValueError(f"{value!r} is not an RCEP Party")
-        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> Certificate:
