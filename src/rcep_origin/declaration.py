@@ -98,6 +98,11 @@ class Product(_Strict):
     weight_kg: PositiveDecimal | None = Field(
         default=None, description="net weight of the good; needed for de minimis in Chapters 50-63"
     )
+    software_integration: bool | None = Field(
+        default=None,
+        description="the good's value relies on software integrated in the exporting Party "
+        "(firmware, controller programs); pre-review then asks for the firmware log",
+    )
 
     @field_validator("hs_code")
     @classmethod
@@ -126,6 +131,33 @@ class Role(StrEnum):
     INDIRECT = "indirect"  # Art. 3.10
 
 
+class SupplierDeclaration(_Strict):
+    """The supplier's statement that a material originates, kept as the record that proves it
+    (Art. 3.27 record keeping; produced on verification, Art. 3.24). Evidence only: the engine
+    decides on ``originating`` and ``origin_party``; pre-review checks that this backs them."""
+
+    reference: str = Field(min_length=1, max_length=200)
+    supplier: str = Field(min_length=1, max_length=500)
+    issued: Date
+    valid_until: Date | None = Field(default=None, description="last day it covers; null: open")
+    covers_origin_party: str | None = Field(
+        default=None, description="ISO alpha-2 of the origin the supplier declares"
+    )
+
+    @field_validator("covers_origin_party")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        if value is not None and not _is_country(value):
+            raise ValueError(f"{value!r} is not an ISO 3166 alpha-2 country code")
+        return value
+
+    @model_validator(mode="after")
+    def _dates(self) -> SupplierDeclaration:
+        if self.valid_until is not None and self.valid_until < self.issued:
+            raise ValueError(f"valid_until {self.valid_until} is before issued {self.issued}")
+        return self
+
+
 class Material(_Strict):
     id: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=2000)
@@ -137,6 +169,11 @@ class Material(_Strict):
     )
     weight_kg: Amount | None = None
     role: Role = Role.COMPONENT
+    part_number: str | None = Field(
+        default=None, min_length=1, max_length=200, description="the exporter's part number"
+    )
+    supplier: str | None = Field(default=None, min_length=1, max_length=500)
+    supplier_declaration: SupplierDeclaration | None = None
 
     @field_validator("hs_code")
     @classmethod
@@ -251,6 +288,29 @@ class WhollyObtainedClaim(_Strict):
     description: str = ""
 
 
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+class LogRecord(_Strict):
+    """A production or firmware log kept by the producer: where to find it and, optionally, its
+    SHA-256 (so the ledger can show the log was not changed) and the version it records."""
+
+    reference: str = Field(min_length=1, max_length=500)
+    sha256: Annotated[str | None, BeforeValidator(_lower)] = Field(
+        default=None, pattern=r"^[0-9a-f]{64}$"
+    )
+    version: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class Evidence(_Strict):
+    """Records that back the declaration (Art. 3.27), beyond the supplier declarations kept on
+    each material. Optional: pre-review asks for what the good needs."""
+
+    production_log: LogRecord | None = None
+    firmware_log: LogRecord | None = None
+
+
 class Declaration(_Strict):
     reference: str | None = Field(default=None, max_length=200)
     product: Product
@@ -265,6 +325,7 @@ class Declaration(_Strict):
     wholly_obtained: WhollyObtainedClaim | None = None
     fx_rates: list[FxRateValue] = Field(default_factory=list)
     consignment: Consignment | None = None
+    evidence: Evidence | None = None
 
 
 def _path(location: tuple[int | str, ...]) -> str:
@@ -409,12 +470,15 @@ __all__ = [
     "Consignment",
     "Costs",
     "Declaration",
+    "Evidence",
     "FxRateValue",
+    "LogRecord",
     "Material",
     "MoneyValue",
     "Product",
     "ProductionStep",
     "Role",
+    "SupplierDeclaration",
     "Transit",
     "WhollyObtainedClaim",
     "canonical_json",

@@ -1,0 +1,1 @@
+"""Smart pre-review: coded, explained findings on a declaration before it is submitted."""

@@ -1,0 +1,1 @@
+"""Pages for people: the public verification page."""
