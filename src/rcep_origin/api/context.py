@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from decimal import Decimal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from fastapi import Depends, Header, Request
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from rcep_origin.api.problems import Problem
 from rcep_origin.api.settings import Settings
 from rcep_origin.certificates.issuer import Issuer
+from rcep_origin.certificates.keys import did_document, jwks
 from rcep_origin.certificates.verification import TrustStore
 from rcep_origin.certificates.xml_form import certificate_to_xml, sign_xml
 from rcep_origin.store import sql
@@ -30,8 +31,19 @@ class Services:
     database: Database
     keystore: FileKeystore
     trust: TrustStore = field(default_factory=TrustStore)
+    _published: tuple[float, dict[str, Any], dict[str, Any]] | None = None
 
-    def issuer(self, session: Session, *, request_id: str | None = None, exporter_id: str | None = None) -> Issuer:
+    def published_keys(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The DID document and JWKS, re-read only when keys.json changes (a rotation)."""
+        stamp = (self.keystore.keys_dir / "keys.json").stat().st_mtime
+        if self._published is None or self._published[0] != stamp:
+            did = did_document(self.keystore.profile().did, list(self.keystore.keyring()))
+            self._published = (stamp, did, jwks(list(self.keystore.keyring())))
+        return self._published[1], self._published[2]
+
+    def issuer(
+        self, session: Session, *, request_id: str | None = None, exporter_id: str | None = None
+    ) -> Issuer:
         profile = self.keystore.profile()
         private_key, xml_certificate = self.keystore.xml_identity()
 
@@ -68,13 +80,15 @@ def session(request: Request) -> Iterator[Session]:
 
 def principal(
     request: Request,
-    db: Session = Depends(session),
+    db: Session = Depends(session, scope="function"),
     authorization: str | None = Header(default=None),
     x_api_key: str | None = Header(default=None),
 ) -> sql.Principal:
     token = x_api_key or (authorization.removeprefix("Bearer ").strip() if authorization else None)
     if not token:
-        raise Problem(401, "unauthenticated", "An API key is required", "Send 'Authorization: Bearer <key>'.")
+        raise Problem(
+            401, "unauthenticated", "An API key is required", "Send 'Authorization: Bearer <key>'."
+        )
     found = sql.authenticate(db, token)
     if found is None:
         raise Problem(401, "unauthenticated", "The API key is not valid")
@@ -85,7 +99,12 @@ def principal(
 def require(*roles: str) -> Callable[[sql.Principal], sql.Principal]:
     def check(who: sql.Principal = Depends(principal)) -> sql.Principal:
         if who.role not in roles:
-            raise Problem(403, "forbidden", "Not allowed for this role", f"requires the role {' or '.join(roles)}; the caller is {who.role}")
+            raise Problem(
+                403,
+                "forbidden",
+                "Not allowed for this role",
+                f"requires the role {' or '.join(roles)}; the caller is {who.role}",
+            )
         return who
 
     return check
@@ -100,14 +119,18 @@ class Idempotency:
     request_sha256: str
     stored: JSONResponse | None
 
-    def remember(self, db: Session, who: sql.Principal, status_code: int, body: dict[str, Any]) -> None:
+    def remember(
+        self, db: Session, who: sql.Principal, status_code: int, body: dict[str, Any]
+    ) -> None:
         if self.key is not None:
-            sql.remember_response(db, who.organisation_id, self.key, self.request_sha256, status_code, body)
+            sql.remember_response(
+                db, who.organisation_id, self.key, self.request_sha256, status_code, body
+            )
 
 
 async def idempotency(
     request: Request,
-    db: Session = Depends(session),
+    db: Session = Depends(session, scope="function"),
     who: sql.Principal = Depends(principal),
     idempotency_key: str | None = Header(default=None, max_length=200),
 ) -> Idempotency:
@@ -119,8 +142,16 @@ async def idempotency(
     if record is None:
         return Idempotency(idempotency_key, digest, None)
     if record.request_sha256 != digest:
-        raise Problem(409, "idempotency-key-reused", "This Idempotency-Key was used for another request")
-    return Idempotency(idempotency_key, digest, JSONResponse(record.response, status_code=record.status_code, headers={"Idempotent-Replay": "true"}))
+        raise Problem(
+            409, "idempotency-key-reused", "This Idempotency-Key was used for another request"
+        )
+    return Idempotency(
+        idempotency_key,
+        digest,
+        JSONResponse(
+            record.response, status_code=record.status_code, headers={"Idempotent-Replay": "true"}
+        ),
+    )
 
 
 def json_body(raw: bytes) -> Any:

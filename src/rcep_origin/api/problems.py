@@ -19,12 +19,26 @@ MEDIA_TYPE = "application/problem+json"
 
 class Problem(Exception):
     def __init__(self, status: int, kind: str, title: str, detail: str = "", **extra: Any):
-        self.status, self.kind, self.title, self.detail, self.extra = status, kind, title, detail, extra
+        self.status, self.kind, self.title, self.detail, self.extra = (
+            status,
+            kind,
+            title,
+            detail,
+            extra,
+        )
         super().__init__(detail or title)
 
 
-def problem_response(status: int, kind: str, title: str, detail: str = "", **extra: Any) -> JSONResponse:
-    body = {"type": TYPE_BASE + kind, "title": title, "status": status, **({"detail": detail} if detail else {}), **extra}
+def problem_response(
+    status: int, kind: str, title: str, detail: str = "", **extra: Any
+) -> JSONResponse:
+    body = {
+        "type": TYPE_BASE + kind,
+        "title": title,
+        "status": status,
+        **({"detail": detail} if detail else {}),
+        **extra,
+    }
     headers = {"Retry-After": "5"} if status == 503 else None
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
@@ -37,31 +51,56 @@ def _path(location: tuple[Any, ...]) -> str:
 
 
 def install(app: Any) -> None:
-    @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return problem_response(exc.status, exc.kind, exc.title, exc.detail, **exc.extra)
 
-    @app.exception_handler(InputError)
     async def _input(request: Request, exc: InputError) -> JSONResponse:
         return problem_response(
-            400, "bad-input", "The input is not valid", exc.message, field=exc.path,
+            400,
+            "bad-input",
+            "The input is not valid",
+            exc.message,
+            field=exc.path,
             problems=[{"field": p, "message": m} for p, m in exc.problems],
         )
 
-    @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [
-            {"field": _path(tuple(p for p in e["loc"] if p != "body")), "message": e["msg"]} for e in exc.errors()
+            {"field": _path(tuple(p for p in e["loc"] if p != "body")), "message": e["msg"]}
+            for e in exc.errors()
         ]
-        return problem_response(400, "bad-input", "The input is not valid", problems[0]["message"] if problems else "", field=problems[0]["field"] if problems else "", problems=problems)
+        return problem_response(
+            400,
+            "bad-input",
+            "The input is not valid",
+            problems[0]["message"] if problems else "",
+            field=problems[0]["field"] if problems else "",
+            problems=problems,
+        )
 
-    @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        kinds = {404: "not-found", 405: "method-not-allowed", 401: "unauthenticated", 403: "forbidden", 413: "too-large"}
-        return problem_response(exc.status_code, kinds.get(exc.status_code, "http-error"), str(exc.detail))
+        kinds = {
+            404: "not-found",
+            405: "method-not-allowed",
+            401: "unauthenticated",
+            403: "forbidden",
+            413: "too-large",
+        }
+        return problem_response(
+            exc.status_code, kinds.get(exc.status_code, "http-error"), str(exc.detail)
+        )
 
     async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
-        return problem_response(503, "database-unavailable", "The database is not reachable; nothing was changed", "Retry the request (with the same Idempotency-Key).")
+        return problem_response(
+            503,
+            "database-unavailable",
+            "The database is not reachable; nothing was changed",
+            "Retry the request (with the same Idempotency-Key).",
+        )
 
+    app.add_exception_handler(Problem, _problem)
+    app.add_exception_handler(InputError, _input)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
     for error in (OperationalError, PoolTimeout, DBAPIError):
         app.add_exception_handler(error, _unavailable)

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from rcep_origin.api.context import Services, services, session
 from rcep_origin.api.problems import Problem
-from rcep_origin.certificates.keys import did_document, jwks
 from rcep_origin.certificates.verification import VerificationReport, verify_credential_json
 from rcep_origin.certificates.verification import verify_document as verify_any
 from rcep_origin.store import schema
@@ -37,7 +36,12 @@ def _report_for(db: Session, svc: Services, number: str) -> VerificationReport:
 
 
 @router.get("/verify/{number}", tags=["verification"], response_model=None)
-def verify_number(number: str, request: Request, db: Session = Depends(session), svc: Services = Depends(services)) -> Response | dict[str, Any]:
+def verify_number(
+    number: str,
+    request: Request,
+    db: Session = Depends(session, scope="function"),
+    svc: Services = Depends(services),
+) -> Response | dict[str, Any]:
     """The verification report of a certificate issued here. Browsers (the QR code) get the
     public page; programs get JSON. Neither shows more than the certificate's public fields."""
     try:
@@ -52,14 +56,18 @@ def verify_number(number: str, request: Request, db: Session = Depends(session),
 
 
 @router.post("/verify", tags=["verification"])
-async def verify_upload(request: Request, db: Session = Depends(session), svc: Services = Depends(services)) -> dict[str, Any]:
+async def verify_upload(
+    request: Request,
+    db: Session = Depends(session, scope="function"),
+    svc: Services = Depends(services),
+) -> dict[str, Any]:
     """Verify a certificate document of any form (JSON, JWT, XML or PDF) sent as the body."""
     body = await request.body()
     return verify_any(body, svc.trust, SqlRegistry(db)).to_dict()
 
 
 @router.get("/status/{list_id}", tags=["verification"])
-def status_list(list_id: str, db: Session = Depends(session)) -> JSONResponse:
+def status_list(list_id: str, db: Session = Depends(session, scope="function")) -> JSONResponse:
     row = db.get(schema.StatusListRow, list_id)
     if row is None or row.credential is None:
         raise Problem(404, "not-found", "No such status list")
@@ -68,21 +76,22 @@ def status_list(list_id: str, db: Session = Depends(session)) -> JSONResponse:
 
 @router.get("/.well-known/did.json", tags=["issuer"])
 def did(svc: Services = Depends(services)) -> dict[str, Any]:
-    profile = svc.keystore.profile()
-    return did_document(profile.did, list(svc.keystore.keyring()))
+    return svc.published_keys()[0]
 
 
 @router.get("/.well-known/jwks.json", tags=["issuer"])
 def keys(svc: Services = Depends(services)) -> dict[str, Any]:
-    return jwks(list(svc.keystore.keyring()))
+    return svc.published_keys()[1]
 
 
 @router.get("/healthz", tags=["operations"])
-def health(db: Session = Depends(session)) -> dict[str, str]:
+def health(db: Session = Depends(session, scope="function")) -> dict[str, str]:
     db.execute(text("SELECT 1"))
     return {"status": "ok", "database": "ok"}
 
 
 @router.get("/metrics", tags=["operations"])
 def metrics(request: Request) -> Response:
-    return Response(generate_latest(request.app.state.metrics_registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(
+        generate_latest(request.app.state.metrics_registry), media_type=CONTENT_TYPE_LATEST
+    )

@@ -40,7 +40,9 @@ def _new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(8)}"
 
 
-def _created(db: Session, who: sql.Principal, replay: Idempotency, body: dict[str, Any], status: int = 201) -> JSONResponse:
+def _created(
+    db: Session, who: sql.Principal, replay: Idempotency, body: dict[str, Any], status: int = 201
+) -> JSONResponse:
     replay.remember(db, who, status, body)
     return JSONResponse(body, status_code=status)
 
@@ -49,10 +51,17 @@ def _created(db: Session, who: sql.Principal, replay: Idempotency, body: dict[st
 
 
 def _version_summary(row: schema.DeclarationVersion) -> dict[str, Any]:
-    return {"declaration_id": row.declaration_id, "version": row.version, "sha256": row.sha256, "created": row.created.isoformat()}
+    return {
+        "declaration_id": row.declaration_id,
+        "version": row.version,
+        "sha256": row.sha256,
+        "created": row.created.isoformat(),
+    }
 
 
-def _store_version(db: Session, who: sql.Principal, declaration_id: str, raw: bytes) -> schema.DeclarationVersion:
+def _store_version(
+    db: Session, who: sql.Principal, declaration_id: str, raw: bytes
+) -> schema.DeclarationVersion:
     declaration = validate_declaration(json_body(raw))
     document = declaration.model_dump(mode="json", by_alias=True, exclude_none=True)
     digest = hashlib.sha256(canonical_json(declaration).encode()).hexdigest()
@@ -60,14 +69,16 @@ def _store_version(db: Session, who: sql.Principal, declaration_id: str, raw: by
         row = sql.add_declaration_version(db, who.organisation_id, declaration_id, document, digest)
     except PermissionError:
         raise Problem(404, "not-found", "No such declaration") from None
-    sql.audit(db, who.actor, "declaration.version", f"{declaration_id}@{row.version}", {"sha256": digest})
+    sql.audit(
+        db, who.actor, "declaration.version", f"{declaration_id}@{row.version}", {"sha256": digest}
+    )
     return row
 
 
 @router.post("/declarations", status_code=201, tags=["declarations"])
 async def create_declaration(
     request: Request,
-    db: Session = Depends(session),
+    db: Session = Depends(session, scope="function"),
     who: sql.Principal = Depends(require(EXPORTER)),
     replay: Idempotency = Depends(idempotency),
 ) -> Response:
@@ -82,7 +93,7 @@ async def create_declaration(
 async def add_version(
     declaration_id: str,
     request: Request,
-    db: Session = Depends(session),
+    db: Session = Depends(session, scope="function"),
     who: sql.Principal = Depends(require(EXPORTER)),
     replay: Idempotency = Depends(idempotency),
 ) -> Response:
@@ -95,11 +106,14 @@ async def add_version(
     return _created(db, who, replay, _version_summary(row))
 
 
-def _readable_version(db: Session, who: sql.Principal, declaration_id: str, version: int | None = None) -> schema.DeclarationVersion:
+def _readable_version(
+    db: Session, who: sql.Principal, declaration_id: str, version: int | None = None
+) -> schema.DeclarationVersion:
     row = sql.declaration_version(db, declaration_id, version)
     # An exporter sees only its own declarations; an issuing body those named in a request.
     allowed = row is not None and (
-        row.organisation_id == who.organisation_id or (who.role == ISSUER and _requested(db, declaration_id))
+        row.organisation_id == who.organisation_id
+        or (who.role == ISSUER and _requested(db, declaration_id))
     )
     if row is None or not allowed:
         raise Problem(404, "not-found", "No such declaration")
@@ -114,13 +128,26 @@ def _requested(db: Session, declaration_id: str) -> bool:
 
 
 @router.get("/declarations/{declaration_id}", tags=["declarations"])
-def get_declaration(declaration_id: str, db: Session = Depends(session), who: sql.Principal = Depends(require(EXPORTER, ISSUER))) -> dict[str, Any]:
+def get_declaration(
+    declaration_id: str,
+    db: Session = Depends(session, scope="function"),
+    who: sql.Principal = Depends(require(EXPORTER, ISSUER)),
+) -> dict[str, Any]:
     latest = _readable_version(db, who, declaration_id)
-    return {**_version_summary(latest), "document": latest.document, "versions": [_version_summary(r) for r in sql.declaration_versions(db, declaration_id)]}
+    return {
+        **_version_summary(latest),
+        "document": latest.document,
+        "versions": [_version_summary(r) for r in sql.declaration_versions(db, declaration_id)],
+    }
 
 
 @router.get("/declarations/{declaration_id}/versions/{version}", tags=["declarations"])
-def get_declaration_version(declaration_id: str, version: int, db: Session = Depends(session), who: sql.Principal = Depends(require(EXPORTER, ISSUER))) -> dict[str, Any]:
+def get_declaration_version(
+    declaration_id: str,
+    version: int,
+    db: Session = Depends(session, scope="function"),
+    who: sql.Principal = Depends(require(EXPORTER, ISSUER)),
+) -> dict[str, Any]:
     row = _readable_version(db, who, declaration_id, version)
     return {**_version_summary(row), "document": row.document}
 
@@ -128,11 +155,13 @@ def get_declaration_version(declaration_id: str, version: int, db: Session = Dep
 # --- determinations --------------------------------------------------------------------------
 
 
-@router.post("/declarations/{declaration_id}/determinations", status_code=201, tags=["determinations"])
+@router.post(
+    "/declarations/{declaration_id}/determinations", status_code=201, tags=["determinations"]
+)
 def run_determination(
     declaration_id: str,
     version: int | None = None,
-    db: Session = Depends(session),
+    db: Session = Depends(session, scope="function"),
     who: sql.Principal = Depends(require(EXPORTER, ISSUER)),
     replay: Idempotency = Depends(idempotency),
 ) -> Response:
@@ -142,20 +171,54 @@ def run_determination(
     row = _readable_version(db, who, declaration_id, version)
     verdict = determine(validate_declaration(row.document))
     run = schema.Run(
-        id=_new_id("run"), kind="determination", declaration_version_id=row.id, organisation_id=who.organisation_id,
-        outcome=verdict.outcome.value, result=verdict.to_dict(), created=sql.now(),
+        id=_new_id("run"),
+        kind="determination",
+        declaration_version_id=row.id,
+        organisation_id=who.organisation_id,
+        outcome=verdict.outcome.value,
+        result=verdict.to_dict(),
+        created=sql.now(),
     )
     db.add(run)
-    sql.audit(db, who.actor, "determination.run", run.id, {"declaration": f"{declaration_id}@{row.version}", "determination_sha256": verdict.sha256()})
-    return _created(db, who, replay, {"run_id": run.id, "declaration_id": declaration_id, "version": row.version, "determination": verdict.to_dict()})
+    sql.audit(
+        db,
+        who.actor,
+        "determination.run",
+        run.id,
+        {
+            "declaration": f"{declaration_id}@{row.version}",
+            "determination_sha256": verdict.sha256(),
+        },
+    )
+    return _created(
+        db,
+        who,
+        replay,
+        {
+            "run_id": run.id,
+            "declaration_id": declaration_id,
+            "version": row.version,
+            "determination": verdict.to_dict(),
+        },
+    )
 
 
 @router.get("/runs/{run_id}", tags=["determinations"])
-def get_run(run_id: str, db: Session = Depends(session), who: sql.Principal = Depends(require(EXPORTER, ISSUER))) -> dict[str, Any]:
+def get_run(
+    run_id: str,
+    db: Session = Depends(session, scope="function"),
+    who: sql.Principal = Depends(require(EXPORTER, ISSUER)),
+) -> dict[str, Any]:
     run = db.get(schema.Run, run_id)
     if run is None or (run.organisation_id != who.organisation_id and who.role != ISSUER):
         raise Problem(404, "not-found", "No such run")
-    return {"run_id": run.id, "kind": run.kind, "outcome": run.outcome, "result": run.result, "created": run.created.isoformat()}
+    return {
+        "run_id": run.id,
+        "kind": run.kind,
+        "outcome": run.outcome,
+        "result": run.result,
+        "created": run.created.isoformat(),
+    }
 
 
 # --- certificate requests and issuance -------------------------------------------------------
@@ -163,8 +226,12 @@ def get_run(run_id: str, db: Session = Depends(session), who: sql.Principal = De
 
 def _request_view(row: schema.CertificateRequestRow) -> dict[str, Any]:
     return {
-        "request_id": row.id, "state": row.state, "reason": row.reason, "certificate_number": row.certificate_number,
-        "created": row.created.isoformat(), "decided": None if row.decided is None else row.decided.isoformat(),
+        "request_id": row.id,
+        "state": row.state,
+        "reason": row.reason,
+        "certificate_number": row.certificate_number,
+        "created": row.created.isoformat(),
+        "decided": None if row.decided is None else row.decided.isoformat(),
         "application": row.application,
     }
 
@@ -174,22 +241,45 @@ def _application_for_issue(db: Session, row: schema.CertificateRequestRow) -> Ce
     for item in row.application["items"]:
         version = sql.declaration_version(db, item["declaration_id"], item["version"])
         assert version is not None
-        items.append({**{k: v for k, v in item.items() if k not in ("declaration_id", "version", "sha256")}, "declaration": validate_declaration(version.document)})
-    return CertificateRequest.model_validate({**{k: v for k, v in row.application.items() if k != "items"}, "items": items})
+        items.append(
+            {
+                **{
+                    k: v
+                    for k, v in item.items()
+                    if k not in ("declaration_id", "version", "sha256")
+                },
+                "declaration": validate_declaration(version.document),
+            }
+        )
+    return CertificateRequest.model_validate(
+        {**{k: v for k, v in row.application.items() if k != "items"}, "items": items}
+    )
 
 
-def _issue(db: Session, svc: Services, row: schema.CertificateRequestRow, actor: str) -> dict[str, Any]:
+def _issue(
+    db: Session, svc: Services, row: schema.CertificateRequestRow, actor: str
+) -> dict[str, Any]:
     issuer = svc.issuer(db, request_id=row.id, exporter_id=row.organisation_id)
     issued = issuer.issue([_application_for_issue(db, row)])[0]
     row.state, row.certificate_number, row.decided = "issued", issued.certificate.number, sql.now()
-    sql.audit(db, actor, "certificate.issue", issued.certificate.number, {"request": row.id, "credential_sha256": sql.sha256_json(issued.credential)})
-    return {"certificate_number": issued.certificate.number, "credential": issued.credential, "jwt": issued.jwt}
+    sql.audit(
+        db,
+        actor,
+        "certificate.issue",
+        issued.certificate.number,
+        {"request": row.id, "credential_sha256": sql.sha256_json(issued.credential)},
+    )
+    return {
+        "certificate_number": issued.certificate.number,
+        "credential": issued.credential,
+        "jwt": issued.jwt,
+    }
 
 
 @router.post("/certificate-requests", status_code=201, tags=["certificates"])
 def create_request(
     application: CertificateApplication,
-    db: Session = Depends(session),
+    db: Session = Depends(session, scope="function"),
     svc: Services = Depends(services),
     who: sql.Principal = Depends(require(EXPORTER)),
     replay: Idempotency = Depends(idempotency),
@@ -202,9 +292,20 @@ def create_request(
     for index, item in enumerate(body["items"]):
         version = sql.declaration_version(db, item["declaration_id"], item["version"])
         if version is None or version.organisation_id != who.organisation_id:
-            raise Problem(400, "bad-input", "No such declaration", field=f"items[{index}].declaration_id")
+            raise Problem(
+                400, "bad-input", "No such declaration", field=f"items[{index}].declaration_id"
+            )
         item["version"], item["sha256"] = version.version, version.sha256
-    row = schema.CertificateRequestRow(id=_new_id("req"), organisation_id=who.organisation_id, application=body, state="submitted", reason=None, certificate_number=None, created=sql.now(), decided=None)
+    row = schema.CertificateRequestRow(
+        id=_new_id("req"),
+        organisation_id=who.organisation_id,
+        application=body,
+        state="submitted",
+        reason=None,
+        certificate_number=None,
+        created=sql.now(),
+        decided=None,
+    )
     db.add(row)
     db.flush()
     sql.audit(db, who.actor, "request.submit", row.id, body)
@@ -219,7 +320,11 @@ def create_request(
 
 
 @router.get("/certificate-requests", tags=["certificates"])
-def list_requests(state: str | None = None, db: Session = Depends(session), who: sql.Principal = Depends(require(EXPORTER, ISSUER))) -> list[dict[str, Any]]:
+def list_requests(
+    state: str | None = None,
+    db: Session = Depends(session, scope="function"),
+    who: sql.Principal = Depends(require(EXPORTER, ISSUER)),
+) -> list[dict[str, Any]]:
     query = select(schema.CertificateRequestRow).order_by(schema.CertificateRequestRow.created)
     if who.role == EXPORTER:
         query = query.where(schema.CertificateRequestRow.organisation_id == who.organisation_id)
@@ -236,14 +341,18 @@ def _request(db: Session, who: sql.Principal, request_id: str) -> schema.Certifi
 
 
 @router.get("/certificate-requests/{request_id}", tags=["certificates"])
-def get_request(request_id: str, db: Session = Depends(session), who: sql.Principal = Depends(require(EXPORTER, ISSUER))) -> dict[str, Any]:
+def get_request(
+    request_id: str,
+    db: Session = Depends(session, scope="function"),
+    who: sql.Principal = Depends(require(EXPORTER, ISSUER)),
+) -> dict[str, Any]:
     return _request_view(_request(db, who, request_id))
 
 
 @router.post("/certificate-requests/{request_id}/issue", status_code=201, tags=["certificates"])
 def issue_request(
     request_id: str,
-    db: Session = Depends(session),
+    db: Session = Depends(session, scope="function"),
     svc: Services = Depends(services),
     who: sql.Principal = Depends(require(ISSUER)),
     replay: Idempotency = Depends(idempotency),
@@ -253,17 +362,29 @@ def issue_request(
         return replay.stored
     row = _request(db, who, request_id)
     if row.state != "submitted":
-        raise Problem(409, "request-decided", f"The request is already {row.state}", certificate_number=row.certificate_number)
+        raise Problem(
+            409,
+            "request-decided",
+            f"The request is already {row.state}",
+            certificate_number=row.certificate_number,
+        )
     try:
         with db.begin_nested():
             issued = _issue(db, svc, row, who.actor)
     except IssuanceRefused as exc:
-        raise Problem(422, "not-originating", "The certificate cannot be issued", exc.message, field=exc.path) from None
+        raise Problem(
+            422, "not-originating", "The certificate cannot be issued", exc.message, field=exc.path
+        ) from None
     return _created(db, who, replay, {**_request_view(row), **issued})
 
 
 @router.post("/certificate-requests/{request_id}/refuse", tags=["certificates"])
-def refuse_request(request_id: str, refusal: Refusal, db: Session = Depends(session), who: sql.Principal = Depends(require(ISSUER))) -> dict[str, Any]:
+def refuse_request(
+    request_id: str,
+    refusal: Refusal,
+    db: Session = Depends(session, scope="function"),
+    who: sql.Principal = Depends(require(ISSUER)),
+) -> dict[str, Any]:
     row = _request(db, who, request_id)
     if row.state != "submitted":
         raise Problem(409, "request-decided", f"The request is already {row.state}")
@@ -274,37 +395,66 @@ def refuse_request(request_id: str, refusal: Refusal, db: Session = Depends(sess
 
 def _certificate(db: Session, who: sql.Principal, number: str) -> schema.CertificateRow:
     row = db.get(schema.CertificateRow, number)
-    if row is None or (who.role == EXPORTER and row.exporter_organisation_id != who.organisation_id):
+    if row is None or (
+        who.role == EXPORTER and row.exporter_organisation_id != who.organisation_id
+    ):
         raise Problem(404, "not-found", "No such certificate")
     return row
 
 
 @router.get("/certificates/{number}", tags=["certificates"])
-def get_certificate(number: str, db: Session = Depends(session), who: sql.Principal = Depends(principal)) -> dict[str, Any]:
+def get_certificate(
+    number: str,
+    db: Session = Depends(session, scope="function"),
+    who: sql.Principal = Depends(principal),
+) -> dict[str, Any]:
     row = _certificate(db, who, number)
-    return {"number": row.number, "credential": row.credential, "jwt": row.jwt, "created": row.created.isoformat()}
+    return {
+        "number": row.number,
+        "credential": row.credential,
+        "jwt": row.jwt,
+        "created": row.created.isoformat(),
+    }
 
 
 @router.get("/certificates/{number}/xml", tags=["certificates"])
-def get_certificate_xml(number: str, db: Session = Depends(session), who: sql.Principal = Depends(principal)) -> Response:
+def get_certificate_xml(
+    number: str,
+    db: Session = Depends(session, scope="function"),
+    who: sql.Principal = Depends(principal),
+) -> Response:
     row = _certificate(db, who, number)
     return Response(row.xml or b"", media_type="application/xml")
 
 
 @router.get("/certificates/{number}/pdf", tags=["certificates"])
-def get_certificate_pdf(number: str, db: Session = Depends(session), svc: Services = Depends(services), who: sql.Principal = Depends(principal)) -> Response:
+def get_certificate_pdf(
+    number: str,
+    db: Session = Depends(session, scope="function"),
+    svc: Services = Depends(services),
+    who: sql.Principal = Depends(principal),
+) -> Response:
     from rcep_origin.certificates.credential import certificate_from_credential
     from rcep_origin.certificates.pdf import render_pdf
 
     row = _certificate(db, who, number)
     signed = (json.dumps(row.credential, indent=2, ensure_ascii=False) + "\n").encode()
-    pdf = render_pdf(certificate_from_credential(row.credential), signed_credential=signed, verification_url=svc.keystore.profile().verify_link(number), jwt=row.jwt)
+    pdf = render_pdf(
+        certificate_from_credential(row.credential),
+        signed_credential=signed,
+        verification_url=svc.keystore.profile().verify_link(number),
+        jwt=row.jwt,
+    )
     return Response(pdf, media_type="application/pdf")
 
 
 @router.post("/certificates/{number}/status", tags=["certificates"])
 def change_status(
-    number: str, change: StatusChange, db: Session = Depends(session), svc: Services = Depends(services), who: sql.Principal = Depends(require(ISSUER))
+    number: str,
+    change: StatusChange,
+    db: Session = Depends(session, scope="function"),
+    svc: Services = Depends(services),
+    who: sql.Principal = Depends(require(ISSUER)),
 ) -> dict[str, Any]:
     """Revoke (final) or suspend / reinstate a certificate: flips its bit and re-signs the list."""
     _certificate(db, who, number)
@@ -314,6 +464,8 @@ def change_status(
 
 
 @router.get("/audit/verify", tags=["audit"])
-def verify_audit(db: Session = Depends(session), who: sql.Principal = Depends(require(ISSUER))) -> dict[str, Any]:
+def verify_audit(
+    db: Session = Depends(session, scope="function"), who: sql.Principal = Depends(require(ISSUER))
+) -> dict[str, Any]:
     """Recompute the audit chain; name the first broken link."""
     return sql.verify_audit_chain(db).to_dict()

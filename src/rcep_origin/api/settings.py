@@ -11,8 +11,14 @@ from rcep_origin.store.database import DEFAULT_URL
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = field(default_factory=lambda: os.environ.get("RCEP_ORIGIN_DATABASE_URL", DEFAULT_URL))
-    issuer_home: Path = field(default_factory=lambda: Path(os.environ.get("RCEP_ORIGIN_HOME", Path.home() / ".rcep-origin")))
+    database_url: str = field(
+        default_factory=lambda: os.environ.get("RCEP_ORIGIN_DATABASE_URL", DEFAULT_URL)
+    )
+    issuer_home: Path = field(
+        default_factory=lambda: Path(
+            os.environ.get("RCEP_ORIGIN_HOME", Path.home() / ".rcep-origin")
+        )
+    )
     trust: tuple[Path, ...] = ()  # other issuers' homes or keys.json the verifier trusts
     max_body_bytes: int = 2 * 1024 * 1024
     max_upload_bytes: int = 10 * 1024 * 1024  # POST /verify takes PDFs
@@ -22,5 +28,7 @@ class Settings:
     def from_environment(cls) -> Settings:
         """For the ASGI app uvicorn loads: ``rcep-origin serve`` has migrated the database and
         exported RCEP_ORIGIN_DATABASE_URL, RCEP_ORIGIN_HOME and RCEP_ORIGIN_TRUST."""
-        trust = tuple(Path(p) for p in os.environ.get("RCEP_ORIGIN_TRUST", "").split(os.pathsep) if p)
+        trust = tuple(
+            Path(p) for p in os.environ.get("RCEP_ORIGIN_TRUST", "").split(os.pathsep) if p
+        )
         return cls(trust=trust, migrate=False)

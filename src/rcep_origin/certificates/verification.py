@@ -121,6 +121,12 @@ class TrustStore:
     # Verified status lists by the hash of their JSON: one list serves thousands of
     # certificates, and checking its signature each time would dominate verification.
     _verified_lists: dict[str, Bitstring] = field(default_factory=dict, repr=False)
+    # Signature checks by the hash of the credential's JSON and the key: a service verifying
+    # the same stored certificate on every QR scan checks its signature once. Any change to the
+    # document changes the hash, so nothing tampered is ever served from here.
+    _verified_proofs: dict[tuple[str, str], data_integrity.ProofCheck] = field(
+        default_factory=dict, repr=False
+    )
 
     def issuers(self) -> set[str]:
         return {k.controller for k in self.keys} | set(self.xml_certificates)
@@ -180,7 +186,7 @@ def verify_credential_json(
     if proof is None:
         report.add("signature", FAIL, reason)
         return report
-    check = data_integrity.verify(credential, key)
+    check = _verified_proof(credential, key, trust)
     report.add("signature", PASS if check.valid else FAIL, check.reason)
     if not check.valid or check.created is None:
         return report
@@ -317,6 +323,22 @@ def _entry_status(
             entry.purpose, entry.purpose
         ) + " by the issuing body"
     return PASS, f"not {'revoked' if entry.purpose == 'revocation' else 'suspended'}"
+
+
+def _verified_proof(
+    credential: dict[str, Any], key: VerificationKey, trust: TrustStore
+) -> data_integrity.ProofCheck:
+    fingerprint = (
+        hashlib.sha256(json.dumps(credential, sort_keys=True).encode("utf-8")).hexdigest(),
+        key.id,
+    )
+    cached = trust._verified_proofs.get(fingerprint)
+    if cached is None:
+        cached = data_integrity.verify(credential, key)
+        if len(trust._verified_proofs) > 10_000:
+            trust._verified_proofs.clear()
+        trust._verified_proofs[fingerprint] = cached
+    return cached
 
 
 def _verified_list(

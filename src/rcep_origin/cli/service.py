@@ -15,7 +15,11 @@ from rcep_origin.store.database import DEFAULT_URL, Database
 
 DatabaseOption = Annotated[
     str,
-    typer.Option("--database-url", envvar="RCEP_ORIGIN_DATABASE_URL", help="SQLAlchemy URL; SQLite file by default, postgresql://... in production"),
+    typer.Option(
+        "--database-url",
+        envvar="RCEP_ORIGIN_DATABASE_URL",
+        help="SQLAlchemy URL; SQLite file by default, postgresql://... in production",
+    ),
 ]
 
 db_app = typer.Typer(help="The service database.", no_args_is_help=True)
@@ -28,7 +32,9 @@ def serve_command(
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     database_url: DatabaseOption = DEFAULT_URL,
     home: HomeOption = DEFAULT_HOME,
-    trust: Annotated[list[Path] | None, typer.Option(help="Other issuers to trust when verifying")] = None,
+    trust: Annotated[
+        list[Path] | None, typer.Option(help="Other issuers to trust when verifying")
+    ] = None,
     workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
 ) -> None:
     """Run the HTTP service (FastAPI under uvicorn); migrates the database first."""
@@ -39,7 +45,14 @@ def serve_command(
     Database(database_url).upgrade()
     if trust:
         os.environ["RCEP_ORIGIN_TRUST"] = os.pathsep.join(str(p) for p in trust)
-    uvicorn.run("rcep_origin.api.main:app", host=host, port=port, workers=workers, log_level="info", access_log=False)
+    uvicorn.run(
+        "rcep_origin.api.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+    )
 
 
 @db_app.command("upgrade")
@@ -55,16 +68,31 @@ def orgs_create(
     name: Annotated[str, typer.Option(help="Legal name")],
     role: Annotated[str, typer.Option(help="exporter, issuing_body or verifier")],
     party: Annotated[str, typer.Option(help="ISO alpha-2 of its Party")],
-    approved_exporter: Annotated[bool, typer.Option(help="Certificates are issued automatically when its goods pass")] = False,
+    approved_exporter: Annotated[
+        bool, typer.Option(help="Certificates are issued automatically when its goods pass")
+    ] = False,
     database_url: DatabaseOption = DEFAULT_URL,
 ) -> None:
     """Create an organisation and print its first API key (shown once; only its hash is kept)."""
     database = Database(database_url)
     database.upgrade()
     with database.session() as session:
-        sql.create_organisation(session, id=organisation_id, name=name, role=role, party=party, approved_exporter=approved_exporter)
+        sql.create_organisation(
+            session,
+            id=organisation_id,
+            name=name,
+            role=role,
+            party=party,
+            approved_exporter=approved_exporter,
+        )
         key = sql.create_api_key(session, organisation_id)
-        sql.audit(session, "cli", "organisation.create", organisation_id, {"role": role, "party": party, "approved_exporter": approved_exporter})
+        sql.audit(
+            session,
+            "cli",
+            "organisation.create",
+            organisation_id,
+            {"role": role, "party": party, "approved_exporter": approved_exporter},
+        )
     typer.echo(key)
 
 

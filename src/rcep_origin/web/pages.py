@@ -19,7 +19,9 @@ VERDICTS = {
 
 @cache
 def _environment() -> Environment:
-    return Environment(loader=PackageLoader("rcep_origin.web", "templates"), autoescape=select_autoescape(["html"]))
+    return Environment(
+        loader=PackageLoader("rcep_origin.web", "templates"), autoescape=select_autoescape(["html"])
+    )
 
 
 def _headline(report: VerificationReport) -> tuple[str, str]:
@@ -36,7 +38,14 @@ def _headline(report: VerificationReport) -> tuple[str, str]:
 
 def render_verification_page(report: VerificationReport | None, number: str) -> str:
     headline, css = ("Unknown certificate", "invalid") if report is None else _headline(report)
-    return _environment().get_template("verify.html").render(
-        number=number, report=report, headline=headline, css=css,
-        certificate=None if report is None else report.certificate,
+    return (
+        _environment()
+        .get_template("verify.html")
+        .render(
+            number=number,
+            report=report,
+            headline=headline,
+            css=css,
+            certificate=None if report is None else report.certificate,
+        )
     )
