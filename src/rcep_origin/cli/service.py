@@ -50,9 +50,29 @@ def serve_command(
         host=host,
         port=port,
         workers=workers,
-        log_level="info",
         access_log=False,
+        log_config=LOG_CONFIG,
     )
+
+
+# Structured logs: one JSON object per line on stderr, for the service's own and uvicorn's loggers.
+LOG_CONFIG = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "rcep_origin.api.app.JsonLogFormatter"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stderr",
+        }
+    },
+    "loggers": {
+        "rcep_origin": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "uvicorn.error": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+    },
+}
 
 
 @db_app.command("upgrade")
