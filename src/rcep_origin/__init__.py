@@ -5,6 +5,8 @@ The public surface::
     from rcep_origin import load_declaration, determine
     result = determine(load_declaration("declaration.json"))
     result.originating, result.criterion, result.trace
+    review = prereview(load_declaration("declaration.json"), lang="zh")
+    review.verdict, review.findings
 """
 
 from rcep_origin._version import ENGINE_VERSION, __version__
@@ -22,6 +24,7 @@ from rcep_origin.errors import (
     RuleSyntaxError,
 )
 from rcep_origin.origin import Determination, Outcome, determine
+from rcep_origin.prereview import PreReview, PreReviewContext, prereview
 from rcep_origin.rules import RuleSet, builtin_ruleset, load_ruleset
 
 __all__ = [
@@ -31,6 +34,8 @@ __all__ = [
     "Determination",
     "InputError",
     "Outcome",
+    "PreReview",
+    "PreReviewContext",
     "RcepOriginError",
     "RuleSet",
     "RuleSetError",
@@ -41,5 +46,6 @@ __all__ = [
     "load_declaration",
     "load_ruleset",
     "parse_declaration_text",
+    "prereview",
     "validate_declaration",
 ]

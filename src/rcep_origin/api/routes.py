@@ -203,6 +203,51 @@ def run_determination(
     )
 
 
+def _prereview_context(db: Session, who: sql.Principal, excluding: str) -> Any:
+    """The exporter's other declarations (latest versions), for the cross-declaration checks."""
+    from rcep_origin.prereview import PreReviewContext
+
+    latest: dict[str, schema.DeclarationVersion] = {}
+    for row in sql.organisation_declarations(db, who.organisation_id):
+        if row.declaration_id != excluding and row.version >= latest.get(row.declaration_id, row).version:
+            latest[row.declaration_id] = row
+    return PreReviewContext.from_declarations((row.declaration_id, validate_declaration(row.document)) for row in latest.values())
+
+
+def _run_prereview(db: Session, who: sql.Principal, row: schema.DeclarationVersion, lang: str) -> tuple[schema.Run, Any]:
+    from rcep_origin.prereview import prereview
+
+    owner = sql.Principal(row.organisation_id, EXPORTER, "", False, "") if who.role != EXPORTER else who
+    review = prereview(
+        validate_declaration(row.document), lang=lang, context=_prereview_context(db, owner, row.declaration_id), source=row.declaration_id
+    )
+    run = schema.Run(
+        id=_new_id("run"), kind="prereview", declaration_version_id=row.id, organisation_id=who.organisation_id,
+        outcome=review.verdict.value, result=review.to_dict(), created=sql.now(),
+    )
+    db.add(run)
+    sql.audit(db, who.actor, "prereview.run", run.id, {"declaration": f"{row.declaration_id}@{row.version}", "verdict": review.verdict.value})
+    return run, review
+
+
+@router.post("/declarations/{declaration_id}/prereviews", status_code=201, tags=["determinations"])
+def run_prereview(
+    declaration_id: str,
+    request: Request,
+    version: int | None = None,
+    db: Session = Depends(session, scope="function"),
+    who: sql.Principal = Depends(require(EXPORTER, ISSUER)),
+    replay: Idempotency = Depends(idempotency),
+) -> Response:
+    """Pre-review a stored declaration version: coded findings with severity, article and fix.
+    The language follows ``Accept-Language`` (English or Chinese)."""
+    if replay.stored is not None:
+        return replay.stored
+    row = _readable_version(db, who, declaration_id, version)
+    run, review = _run_prereview(db, who, row, request.headers.get("accept-language", "en").split(",")[0].strip())
+    return _created(db, who, replay, {"run_id": run.id, "declaration_id": declaration_id, "version": row.version, "prereview": review.to_dict()})
+
+
 @router.get("/runs/{run_id}", tags=["determinations"])
 def get_run(
     run_id: str,
@@ -311,11 +356,23 @@ def create_request(
     sql.audit(db, who.actor, "request.submit", row.id, body)
     response: dict[str, Any] = {}
     if who.approved_exporter:
-        try:
-            with db.begin_nested():
-                response = _issue(db, svc, row, f"{who.actor} (approved exporter)")
-        except IssuanceRefused as exc:
-            row.reason = f"not issued automatically: {exc.path}: {exc.message}"
+        # Automatic issue needs every good's pre-review free of rejections and its determination
+        # originating (the issuance re-runs the latter); otherwise an issuing body decides.
+        rejected = []
+        for item in body["items"]:
+            version = sql.declaration_version(db, item["declaration_id"], item["version"])
+            assert version is not None
+            review_run, review = _run_prereview(db, who, version, "en")
+            if review.verdict.value == "reject":
+                rejected.append(f"{item['declaration_id']}: pre-review {review_run.id} rejects it")
+        if rejected:
+            row.reason = "not issued automatically: " + "; ".join(rejected)
+        else:
+            try:
+                with db.begin_nested():
+                    response = _issue(db, svc, row, f"{who.actor} (approved exporter)")
+            except IssuanceRefused as exc:
+                row.reason = f"not issued automatically: {exc.path}: {exc.message}"
     return _created(db, who, replay, {**_request_view(row), **response})
 
 

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from rcep_origin import __version__
 from rcep_origin.cli.certificates import certificate_app, keys_app
+from rcep_origin.cli.prereview import prereview_command
 from rcep_origin.cli.service import audit_app, db_app, orgs_app, serve_command
 from rcep_origin.declaration import MAX_DOCUMENT_BYTES, load_declaration, parse_declaration_text
 from rcep_origin.errors import InputError, RuleSetError
@@ -42,6 +43,7 @@ rules_app = typer.Typer(
 app.add_typer(rules_app, name="rules")
 app.add_typer(keys_app, name="keys")
 app.add_typer(certificate_app, name="certificate")
+app.command("prereview")(prereview_command)
 app.command("serve")(serve_command)
 app.add_typer(db_app, name="db")
 app.add_typer(orgs_app, name="orgs")

