@@ -531,14 +531,26 @@ def test_a_prereview_run_returns_coded_findings_in_the_callers_language(actors: 
     english = actors.call("acme", "POST", f"/v1/declarations/{declaration_id}/prereviews")
     assert english.status_code == 201
     review = english.json()["prereview"]
-    assert review["verdict"] in ("pass", "warn") and all(f["code"].isupper() for f in review["findings"])
-    chinese = actors.call("acme", "POST", f"/v1/declarations/{declaration_id}/prereviews", headers={"Accept-Language": "zh-CN"}).json()
+    assert review["verdict"] in ("pass", "warn") and all(
+        f["code"].isupper() for f in review["findings"]
+    )
+    chinese = actors.call(
+        "acme",
+        "POST",
+        f"/v1/declarations/{declaration_id}/prereviews",
+        headers={"Accept-Language": "zh-CN"},
+    ).json()
     messages = " ".join(f["message"] for f in chinese["prereview"]["findings"])
     assert not chinese["prereview"]["findings"] or any("\u4e00" <= c <= "\u9fff" for c in messages)
-    assert actors.call("rival", "POST", f"/v1/declarations/{declaration_id}/prereviews").status_code == 404
+    assert (
+        actors.call("rival", "POST", f"/v1/declarations/{declaration_id}/prereviews").status_code
+        == 404
+    )
 
 
-def test_the_prereview_compares_an_exporters_declarations_but_never_anothers(actors: Actors) -> None:
+def test_the_prereview_compares_an_exporters_declarations_but_never_anothers(
+    actors: Actors,
+) -> None:
     first = declaration()
     first["materials"][2]["part_number"] = "INS-7"
     submit(actors, body=first)
@@ -546,17 +558,33 @@ def test_the_prereview_compares_an_exporters_declarations_but_never_anothers(act
     second["materials"][2]["part_number"] = "INS-7"
     second["materials"][2]["hs_code"] = "3926.90"
     second_id = submit(actors, body=second)
-    codes = [f["code"] for f in actors.call("acme", "POST", f"/v1/declarations/{second_id}/prereviews").json()["prereview"]["findings"]]
+    codes = [
+        f["code"]
+        for f in actors.call("acme", "POST", f"/v1/declarations/{second_id}/prereviews").json()[
+            "prereview"
+        ]["findings"]
+    ]
     assert "HS_INCONSISTENT_ACROSS_BOMS" in codes
     rival_id = submit(actors, "rival", body=second)
-    codes = [f["code"] for f in actors.call("rival", "POST", f"/v1/declarations/{rival_id}/prereviews").json()["prereview"]["findings"]]
+    codes = [
+        f["code"]
+        for f in actors.call("rival", "POST", f"/v1/declarations/{rival_id}/prereviews").json()[
+            "prereview"
+        ]["findings"]
+    ]
     assert "HS_INCONSISTENT_ACROSS_BOMS" not in codes, "another exporter's BOMs are never compared"
 
 
-def test_an_approved_exporter_whose_prereview_rejects_waits_for_the_issuing_body(actors: Actors) -> None:
+def test_an_approved_exporter_whose_prereview_rejects_waits_for_the_issuing_body(
+    actors: Actors,
+) -> None:
     body = declaration()
-    body["production_steps"] = [{"description": "labelling and packing", "party": "CN", "minimal_operation": True}]
+    body["production_steps"] = [
+        {"description": "labelling and packing", "party": "CN", "minimal_operation": True}
+    ]
     declaration_id = submit(actors, "fast", body=body)
-    response = actors.call("fast", "POST", "/v1/certificate-requests", json=application(declaration_id)).json()
+    response = actors.call(
+        "fast", "POST", "/v1/certificate-requests", json=application(declaration_id)
+    ).json()
     assert response["state"] == "submitted" and "pre-review" in response["reason"]
     assert response["certificate_number"] is None

@@ -209,24 +209,47 @@ def _prereview_context(db: Session, who: sql.Principal, excluding: str) -> Any:
 
     latest: dict[str, schema.DeclarationVersion] = {}
     for row in sql.organisation_declarations(db, who.organisation_id):
-        if row.declaration_id != excluding and row.version >= latest.get(row.declaration_id, row).version:
+        if (
+            row.declaration_id != excluding
+            and row.version >= latest.get(row.declaration_id, row).version
+        ):
             latest[row.declaration_id] = row
-    return PreReviewContext.from_declarations((row.declaration_id, validate_declaration(row.document)) for row in latest.values())
+    return PreReviewContext.from_declarations(
+        (row.declaration_id, validate_declaration(row.document)) for row in latest.values()
+    )
 
 
-def _run_prereview(db: Session, who: sql.Principal, row: schema.DeclarationVersion, lang: str) -> tuple[schema.Run, Any]:
+def _run_prereview(
+    db: Session, who: sql.Principal, row: schema.DeclarationVersion, lang: str
+) -> tuple[schema.Run, Any]:
     from rcep_origin.prereview import prereview
 
-    owner = sql.Principal(row.organisation_id, EXPORTER, "", False, "") if who.role != EXPORTER else who
+    owner = (
+        sql.Principal(row.organisation_id, EXPORTER, "", False, "") if who.role != EXPORTER else who
+    )
     review = prereview(
-        validate_declaration(row.document), lang=lang, context=_prereview_context(db, owner, row.declaration_id), source=row.declaration_id
+        validate_declaration(row.document),
+        lang=lang,
+        context=_prereview_context(db, owner, row.declaration_id),
+        source=row.declaration_id,
     )
     run = schema.Run(
-        id=_new_id("run"), kind="prereview", declaration_version_id=row.id, organisation_id=who.organisation_id,
-        outcome=review.verdict.value, result=review.to_dict(), created=sql.now(),
+        id=_new_id("run"),
+        kind="prereview",
+        declaration_version_id=row.id,
+        organisation_id=who.organisation_id,
+        outcome=review.verdict.value,
+        result=review.to_dict(),
+        created=sql.now(),
     )
     db.add(run)
-    sql.audit(db, who.actor, "prereview.run", run.id, {"declaration": f"{row.declaration_id}@{row.version}", "verdict": review.verdict.value})
+    sql.audit(
+        db,
+        who.actor,
+        "prereview.run",
+        run.id,
+        {"declaration": f"{row.declaration_id}@{row.version}", "verdict": review.verdict.value},
+    )
     return run, review
 
 
@@ -244,8 +267,20 @@ def run_prereview(
     if replay.stored is not None:
         return replay.stored
     row = _readable_version(db, who, declaration_id, version)
-    run, review = _run_prereview(db, who, row, request.headers.get("accept-language", "en").split(",")[0].strip())
-    return _created(db, who, replay, {"run_id": run.id, "declaration_id": declaration_id, "version": row.version, "prereview": review.to_dict()})
+    run, review = _run_prereview(
+        db, who, row, request.headers.get("accept-language", "en").split(",")[0].strip()
+    )
+    return _created(
+        db,
+        who,
+        replay,
+        {
+            "run_id": run.id,
+            "declaration_id": declaration_id,
+            "version": row.version,
+            "prereview": review.to_dict(),
+        },
+    )
 
 
 @router.get("/runs/{run_id}", tags=["determinations"])
