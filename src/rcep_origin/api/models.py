@@ -6,14 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rcep_origin.certificates.model import (
-    BackToBack,
-    Consignment,
-    Invoice,
-    Organisation,
-    Quantity,
-    ThirdPartyInvoicing,
-)
+from rcep_origin.certificates.model import Invoice, Quantity
+from rcep_origin.certificates.request import Shipment
 
 
 class _Body(BaseModel):
@@ -28,16 +22,10 @@ class RequestedItem(_Body):
     marks_and_packages: str | None = Field(default=None, max_length=1000)
 
 
-class CertificateApplication(_Body):
-    exporter: Organisation
-    producer: Organisation | None = None
-    importer: Organisation
-    consignment: Consignment
+class CertificateApplication(Shipment):
+    """An application over HTTP: its goods name stored declarations (by id and version)."""
+
     items: list[RequestedItem] = Field(min_length=1, max_length=200)
-    back_to_back: BackToBack | None = None
-    third_party_invoicing: ThirdPartyInvoicing | None = None
-    retroactive: bool = False
-    remarks: str | None = Field(default=None, max_length=2000)
 
 
 class Refusal(_Body):

@@ -155,6 +155,36 @@ def get_declaration_version(
 # --- determinations --------------------------------------------------------------------------
 
 
+def _record_run(
+    db: Session,
+    who: sql.Principal,
+    row: schema.DeclarationVersion,
+    kind: str,
+    outcome: str,
+    result: dict[str, Any],
+    audited: dict[str, Any],
+) -> schema.Run:
+    """Keep a run's result, and say so in the audit log, in the caller's transaction."""
+    run = schema.Run(
+        id=_new_id("run"),
+        kind=kind,
+        declaration_version_id=row.id,
+        organisation_id=who.organisation_id,
+        outcome=outcome,
+        result=result,
+        created=sql.now(),
+    )
+    db.add(run)
+    sql.audit(
+        db,
+        who.actor,
+        f"{kind}.run",
+        run.id,
+        {"declaration": f"{row.declaration_id}@{row.version}", **audited},
+    )
+    return run
+
+
 @router.post(
     "/declarations/{declaration_id}/determinations", status_code=201, tags=["determinations"]
 )
@@ -170,25 +200,14 @@ def run_determination(
         return replay.stored
     row = _readable_version(db, who, declaration_id, version)
     verdict = determine(validate_declaration(row.document))
-    run = schema.Run(
-        id=_new_id("run"),
-        kind="determination",
-        declaration_version_id=row.id,
-        organisation_id=who.organisation_id,
-        outcome=verdict.outcome.value,
-        result=verdict.to_dict(),
-        created=sql.now(),
-    )
-    db.add(run)
-    sql.audit(
+    run = _record_run(
         db,
-        who.actor,
-        "determination.run",
-        run.id,
-        {
-            "declaration": f"{declaration_id}@{row.version}",
-            "determination_sha256": verdict.sha256(),
-        },
+        who,
+        row,
+        "determination",
+        verdict.outcome.value,
+        verdict.to_dict(),
+        {"determination_sha256": verdict.sha256()},
     )
     return _created(
         db,
@@ -233,22 +252,14 @@ def _run_prereview(
         context=_prereview_context(db, owner, row.declaration_id),
         source=row.declaration_id,
     )
-    run = schema.Run(
-        id=_new_id("run"),
-        kind="prereview",
-        declaration_version_id=row.id,
-        organisation_id=who.organisation_id,
-        outcome=review.verdict.value,
-        result=review.to_dict(),
-        created=sql.now(),
-    )
-    db.add(run)
-    sql.audit(
+    run = _record_run(
         db,
-        who.actor,
-        "prereview.run",
-        run.id,
-        {"declaration": f"{row.declaration_id}@{row.version}", "verdict": review.verdict.value},
+        who,
+        row,
+        "prereview",
+        review.verdict.value,
+        review.to_dict(),
+        {"verdict": review.verdict.value},
     )
     return run, review
 

@@ -25,13 +25,19 @@ class ItemRequest(_Model):
     marks_and_packages: str | None = Field(default=None, max_length=1000)
 
 
-class CertificateRequest(_Model):
+class Shipment(_Model):
+    """What an application says besides its goods: the parties, the consignment and the
+    Annex 3B indicators. The CLI's and the service's applications share it."""
+
     exporter: Organisation
     producer: Organisation | None = None
     importer: Organisation
     consignment: Consignment
-    items: list[ItemRequest] = Field(min_length=1, max_length=200)
     back_to_back: BackToBack | None = None
     third_party_invoicing: ThirdPartyInvoicing | None = None
     retroactive: bool = False
     remarks: str | None = Field(default=None, max_length=2000)
+
+
+class CertificateRequest(Shipment):
+    items: list[ItemRequest] = Field(min_length=1, max_length=200)
