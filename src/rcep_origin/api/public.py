@@ -4,7 +4,7 @@ issuer's DID document and JWKS, health and metrics."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -21,6 +21,8 @@ from rcep_origin.store.sql import SqlRegistry
 from rcep_origin.web.pages import render_verification_page
 
 router = APIRouter()
+DbSession = Annotated[Session, Depends(session, scope="function")]
+ServicesDep = Annotated[Services, Depends(services)]
 
 
 def _wants_html(request: Request) -> bool:
@@ -39,8 +41,8 @@ def _report_for(db: Session, svc: Services, number: str) -> VerificationReport:
 def verify_number(
     number: str,
     request: Request,
-    db: Session = Depends(session, scope="function"),
-    svc: Services = Depends(services),
+    db: DbSession,
+    svc: ServicesDep,
 ) -> Response | dict[str, Any]:
     """The verification report of a certificate issued here. Browsers (the QR code) get the
     public page; programs get JSON. Neither shows more than the certificate's public fields."""
@@ -58,8 +60,8 @@ def verify_number(
 @router.post("/verify", tags=["verification"])
 async def verify_upload(
     request: Request,
-    db: Session = Depends(session, scope="function"),
-    svc: Services = Depends(services),
+    db: DbSession,
+    svc: ServicesDep,
 ) -> dict[str, Any]:
     """Verify a certificate document of any form (JSON, JWT, XML or PDF) sent as the body."""
     body = await request.body()
@@ -67,7 +69,7 @@ async def verify_upload(
 
 
 @router.get("/status/{list_id}", tags=["verification"])
-def status_list(list_id: str, db: Session = Depends(session, scope="function")) -> JSONResponse:
+def status_list(list_id: str, db: DbSession) -> JSONResponse:
     row = db.get(schema.StatusListRow, list_id)
     if row is None or row.credential is None:
         raise Problem(404, "not-found", "No such status list")
@@ -75,17 +77,17 @@ def status_list(list_id: str, db: Session = Depends(session, scope="function")) 
 
 
 @router.get("/.well-known/did.json", tags=["issuer"])
-def did(svc: Services = Depends(services)) -> dict[str, Any]:
+def did(svc: ServicesDep) -> dict[str, Any]:
     return svc.published_keys()[0]
 
 
 @router.get("/.well-known/jwks.json", tags=["issuer"])
-def keys(svc: Services = Depends(services)) -> dict[str, Any]:
+def keys(svc: ServicesDep) -> dict[str, Any]:
     return svc.published_keys()[1]
 
 
 @router.get("/healthz", tags=["operations"])
-def health(db: Session = Depends(session, scope="function")) -> dict[str, str]:
+def health(db: DbSession) -> dict[str, str]:
     db.execute(text("SELECT 1"))
     return {"status": "ok", "database": "ok"}
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
@@ -34,6 +34,16 @@ from rcep_origin.store import schema, sql
 
 router = APIRouter(prefix="/v1")
 EXPORTER, ISSUER, VERIFIER = "exporter", "issuing_body", "verifier"
+
+# What handlers take: the request's unit of work (committed before the response is sent), the
+# caller, restricted by role where an endpoint is, and idempotent replay of creating calls.
+DbSession = Annotated[Session, Depends(session, scope="function")]
+Caller = Annotated[sql.Principal, Depends(principal)]
+ExporterOnly = Annotated[sql.Principal, Depends(require(EXPORTER))]
+IssuerOnly = Annotated[sql.Principal, Depends(require(ISSUER))]
+ExporterOrIssuer = Annotated[sql.Principal, Depends(require(EXPORTER, ISSUER))]
+ServicesDep = Annotated[Services, Depends(services)]
+Replay = Annotated[Idempotency, Depends(idempotency)]
 
 
 def _new_id(prefix: str) -> str:
@@ -78,9 +88,9 @@ def _store_version(
 @router.post("/declarations", status_code=201, tags=["declarations"])
 async def create_declaration(
     request: Request,
-    db: Session = Depends(session, scope="function"),
-    who: sql.Principal = Depends(require(EXPORTER)),
-    replay: Idempotency = Depends(idempotency),
+    db: DbSession,
+    who: ExporterOnly,
+    replay: Replay,
 ) -> Response:
     """Store a declaration (version 1). The body is a declaration document."""
     if replay.stored is not None:
@@ -93,9 +103,9 @@ async def create_declaration(
 async def add_version(
     declaration_id: str,
     request: Request,
-    db: Session = Depends(session, scope="function"),
-    who: sql.Principal = Depends(require(EXPORTER)),
-    replay: Idempotency = Depends(idempotency),
+    db: DbSession,
+    who: ExporterOnly,
+    replay: Replay,
 ) -> Response:
     """A new immutable version of a declaration; earlier versions stay as they were."""
     if replay.stored is not None:
@@ -130,8 +140,8 @@ def _requested(db: Session, declaration_id: str) -> bool:
 @router.get("/declarations/{declaration_id}", tags=["declarations"])
 def get_declaration(
     declaration_id: str,
-    db: Session = Depends(session, scope="function"),
-    who: sql.Principal = Depends(require(EXPORTER, ISSUER)),
+    db: DbSession,
+    who: ExporterOrIssuer,
 ) -> dict[str, Any]:
     latest = _readable_version(db, who, declaration_id)
     return {
@@ -145,8 +155,8 @@ def get_declaration(
 def get_declaration_version(
     declaration_id: str,
     version: int,
-    db: Session = Depends(session, scope="function"),
-    who: sql.Principal = Depends(require(EXPORTER, ISSUER)),
+    db: DbSession,
+    who: ExporterOrIssuer,
 ) -> dict[str, Any]:
     row = _readable_version(db, who, declaration_id, version)
     return {**_version_summary(row), "document": row.document}
@@ -190,10 +200,10 @@ def _record_run(
 )
 def run_determination(
     declaration_id: str,
+    db: DbSession,
+    who: ExporterOrIssuer,
+    replay: Replay,
     version: int | None = None,
-    db: Session = Depends(session, scope="function"),
-    who: sql.Principal = Depends(require(EXPORTER, ISSUER)),
-    replay: Idempotency = Depends(idempotency),
 ) -> Response:
     """Determine origin for a stored declaration version; the run and its verdict are kept."""
     if replay.stored is not None:
@@ -268,10 +278,10 @@ def _run_prereview(
 def run_prereview(
     declaration_id: str,
     request: Request,
+    db: DbSession,
+    who: ExporterOrIssuer,
+    replay: Replay,
     version: int | None = None,
-    db: Session = Depends(session, scope="function"),
-    who: sql.Principal = Depends(require(EXPORTER, ISSUER)),
-    replay: Idempotency = Depends(idempotency),
 ) -> Response:
     """Pre-review a stored declaration version: coded findings with severity, article and fix.
     The language follows ``Accept-Language`` (English or Chinese)."""
@@ -297,8 +307,8 @@ def run_prereview(
 @router.get("/runs/{run_id}", tags=["determinations"])
 def get_run(
     run_id: str,
-    db: Session = Depends(session, scope="function"),
-    who: sql.Principal = Depends(require(EXPORTER, ISSUER)),
+    db: DbSession,
+    who: ExporterOrIssuer,
 ) -> dict[str, Any]:
     run = db.get(schema.Run, run_id)
     if run is None or (run.organisation_id != who.organisation_id and who.role != ISSUER):
@@ -370,10 +380,10 @@ def _issue(
 @router.post("/certificate-requests", status_code=201, tags=["certificates"])
 def create_request(
     application: CertificateApplication,
-    db: Session = Depends(session, scope="function"),
-    svc: Services = Depends(services),
-    who: sql.Principal = Depends(require(EXPORTER)),
-    replay: Idempotency = Depends(idempotency),
+    db: DbSession,
+    svc: ServicesDep,
+    who: ExporterOnly,
+    replay: Replay,
 ) -> Response:
     """Apply for a certificate. For an approved exporter whose goods all determine as
     originating, the certificate is issued at once; otherwise an issuing body decides."""
@@ -424,9 +434,9 @@ def create_request(
 
 @router.get("/certificate-requests", tags=["certificates"])
 def list_requests(
+    db: DbSession,
+    who: ExporterOrIssuer,
     state: str | None = None,
-    db: Session = Depends(session, scope="function"),
-    who: sql.Principal = Depends(require(EXPORTER, ISSUER)),
 ) -> list[dict[str, Any]]:
     query = select(schema.CertificateRequestRow).order_by(schema.CertificateRequestRow.created)
     if who.role == EXPORTER:
@@ -446,8 +456,8 @@ def _request(db: Session, who: sql.Principal, request_id: str) -> schema.Certifi
 @router.get("/certificate-requests/{request_id}", tags=["certificates"])
 def get_request(
     request_id: str,
-    db: Session = Depends(session, scope="function"),
-    who: sql.Principal = Depends(require(EXPORTER, ISSUER)),
+    db: DbSession,
+    who: ExporterOrIssuer,
 ) -> dict[str, Any]:
     return _request_view(_request(db, who, request_id))
 
@@ -455,10 +465,10 @@ def get_request(
 @router.post("/certificate-requests/{request_id}/issue", status_code=201, tags=["certificates"])
 def issue_request(
     request_id: str,
-    db: Session = Depends(session, scope="function"),
-    svc: Services = Depends(services),
-    who: sql.Principal = Depends(require(ISSUER)),
-    replay: Idempotency = Depends(idempotency),
+    db: DbSession,
+    svc: ServicesDep,
+    who: IssuerOnly,
+    replay: Replay,
 ) -> Response:
     """Issue the certificate (issuing bodies only). Refused goods leave the request open."""
     if replay.stored is not None:
@@ -485,8 +495,8 @@ def issue_request(
 def refuse_request(
     request_id: str,
     refusal: Refusal,
-    db: Session = Depends(session, scope="function"),
-    who: sql.Principal = Depends(require(ISSUER)),
+    db: DbSession,
+    who: IssuerOnly,
 ) -> dict[str, Any]:
     row = _request(db, who, request_id)
     if row.state != "submitted":
@@ -508,8 +518,8 @@ def _certificate(db: Session, who: sql.Principal, number: str) -> schema.Certifi
 @router.get("/certificates/{number}", tags=["certificates"])
 def get_certificate(
     number: str,
-    db: Session = Depends(session, scope="function"),
-    who: sql.Principal = Depends(principal),
+    db: DbSession,
+    who: Caller,
 ) -> dict[str, Any]:
     row = _certificate(db, who, number)
     return {
@@ -523,8 +533,8 @@ def get_certificate(
 @router.get("/certificates/{number}/xml", tags=["certificates"])
 def get_certificate_xml(
     number: str,
-    db: Session = Depends(session, scope="function"),
-    who: sql.Principal = Depends(principal),
+    db: DbSession,
+    who: Caller,
 ) -> Response:
     row = _certificate(db, who, number)
     return Response(row.xml or b"", media_type="application/xml")
@@ -533,9 +543,9 @@ def get_certificate_xml(
 @router.get("/certificates/{number}/pdf", tags=["certificates"])
 def get_certificate_pdf(
     number: str,
-    db: Session = Depends(session, scope="function"),
-    svc: Services = Depends(services),
-    who: sql.Principal = Depends(principal),
+    db: DbSession,
+    svc: ServicesDep,
+    who: Caller,
 ) -> Response:
     from rcep_origin.certificates.credential import certificate_from_credential
     from rcep_origin.certificates.pdf import render_pdf
@@ -555,9 +565,9 @@ def get_certificate_pdf(
 def change_status(
     number: str,
     change: StatusChange,
-    db: Session = Depends(session, scope="function"),
-    svc: Services = Depends(services),
-    who: sql.Principal = Depends(require(ISSUER)),
+    db: DbSession,
+    svc: ServicesDep,
+    who: IssuerOnly,
 ) -> dict[str, Any]:
     """Revoke (final) or suspend / reinstate a certificate: flips its bit and re-signs the list."""
     _certificate(db, who, number)
@@ -567,8 +577,6 @@ def change_status(
 
 
 @router.get("/audit/verify", tags=["audit"])
-def verify_audit(
-    db: Session = Depends(session, scope="function"), who: sql.Principal = Depends(require(ISSUER))
-) -> dict[str, Any]:
+def verify_audit(db: DbSession, who: IssuerOnly) -> dict[str, Any]:
     """Recompute the audit chain; name the first broken link."""
     return sql.verify_audit_chain(db).to_dict()
