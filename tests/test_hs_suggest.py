@@ -1,5 +1,6 @@
 """The HS code suggester ranks HS2022 subheadings by how close their nomenclature text is to a
-product description, and scores a declared code on the same scale."""
+product description, and scores a declared code on the same scale, one pair at a time or many in
+one batch."""
 
 from __future__ import annotations
 
@@ -10,7 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from rcep_origin.hs import exists_in_edition, parse_hs_code, score_of, suggest
+from rcep_origin.hs import (
+    HsCode,
+    Scored,
+    exists_in_edition,
+    parse_hs_code,
+    score_many,
+    score_of,
+    suggest,
+)
 from rcep_origin.hs.suggest import _cache_file, _Config, _Model
 
 LABELLED = Path(__file__).parent / "data" / "hs_labelled.csv"
@@ -96,6 +105,59 @@ def test_an_edition_without_descriptions_gets_no_suggestions_and_cannot_be_score
         score_of("horizontal lathe", parse_hs_code("8458.11"), edition="HS2012")
     with pytest.raises(ValueError, match="top"):
         suggest("lathe", top=0)
+
+
+def test_a_description_sharing_no_n_gram_with_the_nomenclature_gets_no_suggestions() -> None:
+    assert suggest("qqqq xqxq") == []  # not five codes that all score 0
+    assert score_of("qqqq xqxq", parse_hs_code("8458.11")) == 0.0
+
+
+def test_subheadings_with_the_same_text_are_suggested_in_code_order() -> None:
+    # 8703.80 (cars) and 8704.60 (lorries) read "Vehicles; with only electric motor for propulsion"
+    description = "vehicles with only electric motor for propulsion"
+    assert [s.code for s in suggest(description, top=1)] == [parse_hs_code("8703.80")]
+    first, second = suggest(description, top=2)
+    assert (first.code, second.code) == (parse_hs_code("8703.80"), parse_hs_code("8704.60"))
+    assert first.score == second.score
+
+
+def labelled_items() -> list[tuple[str, HsCode]]:
+    """Every labelled row with its code, and the same description with that code's heading and
+    chapter, a code missing from HS2022, and descriptions without words."""
+    items = []
+    for row in labelled_rows():
+        code = parse_hs_code(row["hs_code"])
+        items += [(row["description"], code), (row["description"], code.truncated(4))]
+        items.append((row["description"], code.truncated(2)))
+    items += [("horizontal lathe", parse_hs_code("8541.40")), ("", parse_hs_code("8458.11"))]
+    return [*items, ("!!! ---", parse_hs_code("84")), ("qqqq xqxq", parse_hs_code("84.58"))]
+
+
+def test_a_batch_gives_exactly_what_suggest_and_score_of_give_one_by_one() -> None:
+    items = labelled_items()
+    answers = score_many(items)
+    assert len(answers) == len(items)
+    for (description, code), answer in zip(items, answers, strict=True):
+        assert answer == Scored(tuple(suggest(description)), score_of(description, code))
+
+
+def test_a_batch_keeps_the_order_of_its_items_and_answers_repeats_alike() -> None:
+    lathe = ("horizontal numerically controlled lathe for removing metal", parse_hs_code("8458.11"))
+    horse = ("Live horses, pure-bred breeding animals", parse_hs_code("0101.21"))
+    answers = score_many([lathe, horse, lathe], top=2)
+    assert [a.suggestions[0].code for a in answers] == [lathe[1], horse[1], lathe[1]]
+    assert answers[0] == answers[2]
+    assert all(len(a.suggestions) == 2 for a in answers)
+
+
+def test_a_batch_for_an_edition_without_descriptions_is_refused_even_when_empty() -> None:
+    assert score_many([]) == []
+    with pytest.raises(ValueError, match="HS2012"):
+        score_many([], edition="HS2012")
+    with pytest.raises(ValueError, match="HS2012"):
+        score_many([("horizontal lathe", parse_hs_code("8458.11"))], edition="HS2012")
+    with pytest.raises(ValueError, match="top"):
+        score_many([("horizontal lathe", parse_hs_code("8458.11"))], top=0)
 
 
 def test_the_fitted_model_is_kept_in_a_cache_file_and_reused(

