@@ -19,7 +19,6 @@ from rcep_origin.api.settings import Settings
 from rcep_origin.certificates.issuer import Issuer
 from rcep_origin.certificates.keys import did_document, jwks
 from rcep_origin.certificates.verification import TrustStore
-from rcep_origin.certificates.xml_form import certificate_to_xml, sign_xml
 from rcep_origin.store import sql
 from rcep_origin.store.database import Database
 from rcep_origin.store.files import FileKeystore, StoreError
@@ -44,14 +43,13 @@ class Services:
     def issuer(
         self, session: Session, *, request_id: str | None = None, exporter_id: str | None = None
     ) -> Issuer:
-        profile = self.keystore.profile()
-        private_key, xml_certificate = self.keystore.xml_identity()
-
-        def xml_signer(certificate: Any) -> bytes:
-            return sign_xml(certificate_to_xml(certificate), private_key, xml_certificate)
-
         registry = sql.SqlRegistry(session, request_id=request_id, exporter_id=exporter_id)
-        return Issuer(profile, self.keystore.current_signer(), registry, xml_signer=xml_signer)
+        return Issuer(
+            self.keystore.profile(),
+            self.keystore.current_signer(),
+            registry,
+            xml_signer=self.keystore.xml_signer(),
+        )
 
 
 def build_trust(keystore: FileKeystore, extra: tuple[Any, ...]) -> TrustStore:

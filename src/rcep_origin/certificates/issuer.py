@@ -192,8 +192,11 @@ class Issuer:
         return issued
 
     def _publish(self, purpose: str, now: datetime) -> None:
+        """Sign a list the first time it is needed. Issuing flips no bit, so an existing list
+        stays valid as it is; only ``set_status`` re-signs it."""
         list_id = f"{purpose}-1"
-        self._sign_list(list_id, purpose, self.registry.status_bits(list_id), now)
+        if self.registry.status_list_credential(self.profile.status_list_url(list_id)) is None:
+            self._sign_list(list_id, purpose, self.registry.status_bits(list_id), now)
 
     def _sign_list(self, list_id: str, purpose: str, bits: Bitstring, now: datetime) -> None:
         unsigned = status_list_credential(

@@ -118,17 +118,9 @@ def keys_revoke(
 
 def _issuer(home: Path) -> Issuer:
     store = FileKeystore(home)
-    profile = store.profile()
-    signer = store.current_signer()
-    private_key, xml_certificate = store.xml_identity()
-
-    def sign_xml(certificate):  # type: ignore[no-untyped-def]
-        from rcep_origin.certificates.xml_form import certificate_to_xml
-        from rcep_origin.certificates.xml_form import sign_xml as sign
-
-        return sign(certificate_to_xml(certificate), private_key, xml_certificate)
-
-    return Issuer(profile, signer, FileRegistry(home), xml_signer=sign_xml)
+    return Issuer(
+        store.profile(), store.current_signer(), FileRegistry(home), xml_signer=store.xml_signer()
+    )
 
 
 @certificate_app.command("issue")

@@ -23,7 +23,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -48,6 +48,7 @@ from rcep_origin.certificates.keys import (
     jwks,
     retire,
 )
+from rcep_origin.certificates.model import Certificate
 from rcep_origin.certificates.status_list import Bitstring
 from rcep_origin.errors import InputError
 
@@ -303,6 +304,13 @@ class FileKeystore:
         return loaded, x509.load_pem_x509_certificate(
             (self.keys_dir / f"xml-{kid}.crt").read_bytes()
         )
+
+    def xml_signer(self) -> Callable[[Certificate], bytes]:
+        """Renders a certificate as XML and signs it with the current XML-DSig identity."""
+        from rcep_origin.certificates.xml_form import certificate_to_xml, sign_xml
+
+        private_key, certificate = self.xml_identity()
+        return lambda issued: sign_xml(certificate_to_xml(issued), private_key, certificate)
 
     def xml_certificates(self) -> list[x509.Certificate]:
         return [
