@@ -18,7 +18,7 @@ from rcep_origin.api.app import create_app
 from rcep_origin.api.settings import Settings
 from rcep_origin.store import sql
 from rcep_origin.store.database import Database
-from rcep_origin.store.files import FileKeystore
+from rcep_origin.store.keystore import FileKeystore
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES = os.environ.get("RCEP_ORIGIN_TEST_DATABASE_URL")

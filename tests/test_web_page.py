@@ -22,7 +22,7 @@ from rcep_origin.certificates.issuer import IssuerProfile
 from rcep_origin.certificates.model import Signatory
 from rcep_origin.store import sql
 from rcep_origin.store.database import Database
-from rcep_origin.store.files import FileKeystore
+from rcep_origin.store.keystore import FileKeystore
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

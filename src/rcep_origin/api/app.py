@@ -17,7 +17,7 @@ from rcep_origin.api import problems, public, routes
 from rcep_origin.api.context import Services, build_trust
 from rcep_origin.api.settings import Settings
 from rcep_origin.store.database import Database
-from rcep_origin.store.files import FileKeystore
+from rcep_origin.store.keystore import FileKeystore
 
 log = logging.getLogger("rcep_origin.api")
 

@@ -21,7 +21,7 @@ from rcep_origin.certificates.keys import did_document, jwks
 from rcep_origin.certificates.verification import TrustStore
 from rcep_origin.store import sql
 from rcep_origin.store.database import Database
-from rcep_origin.store.files import FileKeystore, StoreError
+from rcep_origin.store.keystore import FileKeystore, StoreError
 
 
 @dataclass

@@ -18,7 +18,8 @@ from rcep_origin.certificates.verification import MAX_DOCUMENT_BYTES as MAX_VERI
 from rcep_origin.certificates.verification import TrustStore, VerificationReport, verify_document
 from rcep_origin.cli.home import DEFAULT_HOME, HomeOption, load_request
 from rcep_origin.errors import InputError
-from rcep_origin.store.files import FileKeystore, FileRegistry, StoreError
+from rcep_origin.store.files import FileRegistry
+from rcep_origin.store.keystore import FileKeystore, StoreError
 
 EXIT_INVALID, EXIT_INDETERMINATE, EXIT_BAD_INPUT = 1, 2, 3
 

@@ -1,0 +1,196 @@
+"""The issuing body's home directory: what must stay files -- the profile, the private keys and
+what the issuer publishes. Certificates, numbers, status lists and the audit chain live in the
+database (``store.sql``); ``rcep-origin home migrate`` moves an older file-based home there.
+
+Layout of the home directory::
+
+    issuer.json                 the issuer profile (DID, name, Party, signatory, URLs)
+    keys/keys.json              every key's public record and lifetime
+    keys/<kid>.pem              Ed25519 private keys (mode 0600)
+    keys/xml-<kid>.pem|.crt     the P-256 key and self-signed certificate for XML-DSig
+    public/did.json, jwks.json  what the issuer publishes
+    rcep-origin.db              the registry (SQLite), unless a database URL names another
+
+Every write goes to a temporary file and is renamed into place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from rcep_origin.certificates.issuer import IssuerProfile
+from rcep_origin.certificates.keys import (
+    Ed25519Signer,
+    Keyring,
+    VerificationKey,
+    did_document,
+    jwks,
+    retire,
+)
+from rcep_origin.certificates.model import Certificate
+from rcep_origin.errors import InputError
+
+
+class StoreError(InputError):
+    """The home directory is missing, incomplete or inconsistent."""
+
+
+def _write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _write_json(path: Path, value: Any, mode: int = 0o644) -> None:
+    _write_atomic(
+        path, (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8"), mode
+    )
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise StoreError(f"{path} is missing") from None
+    except json.JSONDecodeError as exc:
+        raise StoreError(f"{path} is not valid JSON: {exc}") from None
+
+
+class FileKeystore:
+    """The issuer's profile and keys in the home directory."""
+
+    def __init__(self, home: Path):
+        self.home = Path(home)
+        self.keys_dir = self.home / "keys"
+
+    def profile(self) -> IssuerProfile:
+        return IssuerProfile.model_validate(_read_json(self.home / "issuer.json"))
+
+    def save_profile(self, profile: IssuerProfile) -> None:
+        _write_json(self.home / "issuer.json", profile.model_dump(mode="json"))
+
+    def records(self) -> list[dict[str, Any]]:
+        path = self.keys_dir / "keys.json"
+        return list(_read_json(path)["keys"]) if path.exists() else []
+
+    def keyring(self) -> Keyring:
+        return Keyring(VerificationKey.from_record(r) for r in self.records())
+
+    def create_key(self, now: datetime | None = None) -> VerificationKey:
+        """A new current key; the previous current key is retired (it keeps verifying)."""
+        profile = self.profile()
+        # Whole seconds: proofs record their time to the second (xsd:dateTime), and a key
+        # created at 10:00:00.7 must cover a proof made at 10:00:00.
+        now = (now or datetime.now(UTC)).replace(microsecond=0)
+        records = self.records()
+        kid = f"key-{now:%Y%m%d}-{len(records) + 1}"
+        signer = Ed25519Signer.generate(profile.did, kid, now)
+        pem = signer.export_private_pem()
+        # The old key stays current to the end of this second: proofs are stamped to the second,
+        # and one signed just before the rotation must still fall inside its key's lifetime.
+        retired_at = now + timedelta(seconds=1)
+        keys = [
+            retire(k, retired_at) if k.retired is None and k.revoked is None else k
+            for k in (VerificationKey.from_record(r) for r in records)
+        ]
+        keys.append(signer.key)
+        _write_atomic(self.keys_dir / f"{kid}.pem", pem, mode=0o600)
+        self._make_xml_identity(profile, kid, now)
+        self._save_keys(keys)
+        return signer.key
+
+    def revoke_key(self, kid: str, at: datetime) -> VerificationKey:
+        at = at.replace(microsecond=0)
+        keys = [VerificationKey.from_record(r) for r in self.records()]
+        found = [k for k in keys if k.kid == kid]
+        if not found:
+            raise StoreError(f"no key {kid}", path="kid")
+        updated = [
+            k
+            if k.kid != kid
+            else VerificationKey(k.controller, k.kid, k.public_key, k.created, k.retired, at)
+            for k in keys
+        ]
+        self._save_keys(updated)
+        return next(k for k in updated if k.kid == kid)
+
+    def _save_keys(self, keys: list[VerificationKey]) -> None:
+        profile = self.profile()
+        _write_json(
+            self.keys_dir / "keys.json",
+            {"issuer": profile.did, "keys": [k.to_record() for k in keys]},
+        )
+        _write_json(self.home / "public" / "did.json", did_document(profile.did, keys))
+        _write_json(self.home / "public" / "jwks.json", jwks(keys))
+
+    def current_signer(self) -> Ed25519Signer:
+        current = [k for k in self.keyring() if k.retired is None and k.revoked is None]
+        if not current:
+            raise StoreError("no current signing key: run 'rcep-origin keys create'")
+        key = current[-1]
+        loaded = serialization.load_pem_private_key(
+            (self.keys_dir / f"{key.kid}.pem").read_bytes(), password=None
+        )
+        if not isinstance(loaded, Ed25519PrivateKey):
+            raise StoreError(f"{key.kid}.pem is not an Ed25519 key")
+        return Ed25519Signer(loaded, key)
+
+    def _make_xml_identity(self, profile: IssuerProfile, kid: str, now: datetime) -> None:
+        from rcep_origin.certificates.xml_form import make_xml_signing_identity
+
+        private_key, certificate = make_xml_signing_identity(
+            f"{profile.did}#{kid}", valid_from=now - timedelta(minutes=5)
+        )
+        pem = private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        _write_atomic(self.keys_dir / f"xml-{kid}.pem", pem, mode=0o600)
+        _write_atomic(
+            self.keys_dir / f"xml-{kid}.crt", certificate.public_bytes(serialization.Encoding.PEM)
+        )
+
+    def xml_identity(self) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+        kid = self.current_signer().key.kid
+        loaded = serialization.load_pem_private_key(
+            (self.keys_dir / f"xml-{kid}.pem").read_bytes(), password=None
+        )
+        if not isinstance(loaded, ec.EllipticCurvePrivateKey):
+            raise StoreError(f"xml-{kid}.pem is not an EC key")
+        return loaded, x509.load_pem_x509_certificate(
+            (self.keys_dir / f"xml-{kid}.crt").read_bytes()
+        )
+
+    def xml_signer(self) -> Callable[[Certificate], bytes]:
+        """Renders a certificate as XML and signs it with the current XML-DSig identity."""
+        from rcep_origin.certificates.xml_form import certificate_to_xml, sign_xml
+
+        private_key, certificate = self.xml_identity()
+        return lambda issued: sign_xml(certificate_to_xml(issued), private_key, certificate)
+
+    def xml_certificates(self) -> list[x509.Certificate]:
+        return [
+            x509.load_pem_x509_certificate(p.read_bytes())
+            for p in sorted(self.keys_dir.glob("xml-*.crt"))
+        ]
