@@ -16,6 +16,8 @@ determination's hash, which an auditor can match against the issuing body's reco
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -211,3 +213,19 @@ def one_year_after(day: date) -> date:
         return day.replace(year=day.year + 1)
     except ValueError:
         return day.replace(year=day.year + 1, day=28)
+
+
+def certificate_digest(certificate: Certificate) -> str:
+    """SHA-256 (hex) of the certificate's Annex 3B content, the same from every form.
+
+    The content is the model as JSON without absent optional items (exactly the credential
+    subject less its ``type``), serialised with sorted keys, no white space and UTF-8: for this
+    data (string keys, strings, integers, booleans) that is the JSON Canonicalization Scheme
+    (RFC 8785), so anyone can recompute the digest with a JCS library. The JSON, JWT, XML and
+    PDF forms of one certificate rebuild an equal model, hence one digest; a register keeps it
+    to show a number was issued with exactly this content.
+    """
+    content = certificate.model_dump(mode="json", exclude_none=True)
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    # surrogatepass: a lone surrogate (possible from a JSON escape) digests, never crashes.
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
