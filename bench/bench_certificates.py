@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.orm import Session
 
 from rcep_origin.certificates import data_integrity, jsonld
 from rcep_origin.certificates.issuer import Issuer, IssuerProfile
@@ -28,7 +29,8 @@ from rcep_origin.certificates.keys import Ed25519Signer, Keyring, did_document
 from rcep_origin.certificates.model import Signatory
 from rcep_origin.certificates.verification import TrustStore, verify_document
 from rcep_origin.cli.home import load_request
-from rcep_origin.store.files import FileRegistry
+from rcep_origin.store.database import Database
+from rcep_origin.store.sql import SqlRegistry
 
 ROOT = Path(__file__).resolve().parent.parent
 DID = "did:web:co.example.cn"
@@ -64,7 +66,10 @@ def main() -> None:
     )
     signer = Ed25519Signer.generate(DID, "key-1", now - timedelta(days=1))
     xml_signer = _xml_signer(now)
-    issuer = Issuer(profile, signer, FileRegistry(home), xml_signer=xml_signer[0])
+    database = Database(f"sqlite:///{home / 'register.db'}")
+    database.upgrade()
+    session = Session(database.engine)  # the register, as the CLI and the service keep it
+    issuer = Issuer(profile, signer, SqlRegistry(session), xml_signer=xml_signer[0])
     trust = TrustStore(Keyring([signer.key]), {DID: [xml_signer[1]]})
     request = load_request(ROOT / "examples" / "certificate-request.yaml")
 

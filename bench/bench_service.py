@@ -80,7 +80,9 @@ def prepare(url: str, home: Path, port: int) -> tuple[Database, dict[str, str]]:
     database = Database(url)
     database.upgrade()
     with database.session() as session:
-        sql.create_organisation(session, id="acme", name="Acme", role="exporter", party="CN")
+        sql.create_organisation(
+            session, id="acme", name="Acme", role="exporter", party="CN", address="Suzhou"
+        )
         sql.create_organisation(session, id="ccpit", name="CCPIT", role="issuing_body", party="CN")
         keys = {org: sql.create_api_key(session, org) for org in ("acme", "ccpit")}
     return database, keys
@@ -122,12 +124,7 @@ def issue(port: int, keys: dict[str, str], count: int) -> tuple[list[str], float
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     status, created = call(connection, "POST", "/v1/declarations", declaration, keys["acme"])
     assert status == 201, created
-    application = {
-        "exporter": {
-            "name": "Suzhou Precision Panels",
-            "address": "88 Xinghu Street",
-            "country": "CN",
-        },
+    application = {  # the exporter is the caller's registered identity
         "importer": {"name": "Siam Automation", "address": "99 Rama IV Road", "country": "TH"},
         "consignment": {
             "departure_date": "2030-01-15",

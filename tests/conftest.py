@@ -96,11 +96,25 @@ def signer(clock: Clock) -> Any:
 
 
 @pytest.fixture
-def issuer(issuer_profile: Any, signer: Any, clock: Clock, tmp_path: Path) -> Any:
-    from rcep_origin.certificates.issuer import Issuer
-    from rcep_origin.store.files import FileRegistry
+def register(tmp_path: Path) -> Any:
+    """An issuing body's register: the database registry on a SQLite file, in one session."""
+    from sqlalchemy.orm import Session
 
-    return Issuer(issuer_profile, signer, FileRegistry(tmp_path / "home"), clock=clock)
+    from rcep_origin.store.database import Database
+    from rcep_origin.store.sql import SqlRegistry
+
+    database = Database(f"sqlite:///{tmp_path / 'register.db'}")
+    database.upgrade()
+    with Session(database.engine) as session:
+        yield SqlRegistry(session)
+    database.dispose()
+
+
+@pytest.fixture
+def issuer(issuer_profile: Any, signer: Any, clock: Clock, register: Any) -> Any:
+    from rcep_origin.certificates.issuer import Issuer
+
+    return Issuer(issuer_profile, signer, register, clock=clock)
 
 
 @pytest.fixture

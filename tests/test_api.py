@@ -31,12 +31,8 @@ def declaration() -> dict[str, Any]:
 
 
 def application(declaration_id: str) -> dict[str, Any]:
+    # No exporter: a certificate names the caller's registered identity.
     return {
-        "exporter": {
-            "name": "Suzhou Precision Panels Co., Ltd.",
-            "address": "88 Xinghu Street, Suzhou",
-            "country": "CN",
-        },
         "importer": {
             "name": "Siam Automation Co., Ltd.",
             "address": "99 Rama IV Road, Bangkok",
@@ -130,6 +126,7 @@ def actors(database: Database, tmp_path: Path) -> Iterator[Actors]:
                 role=role,
                 party="TH" if role == "verifier" else "CN",
                 approved_exporter=approved,
+                address=f"{org.title()} Building, Suzhou",
             )
             keys[org] = sql.create_api_key(session, org)
     app = create_app(Settings(issuer_home=home, database_url=database.url), database=database)
@@ -298,7 +295,8 @@ def test_public_documents_are_served(actors: Actors) -> None:
         actors.client.get(list_url.replace("http://testserver", "")).json()["type"][1]
         == "BitstringStatusListCredential"
     )
-    assert actors.client.get("/healthz").json() == {"status": "ok", "database": "ok"}
+    health = actors.client.get("/healthz").json()
+    assert health["status"] == "ok" and health["database"] == "ok" and health["schema"]
     assert "rcep_origin_http_requests_total" in actors.client.get("/metrics").text
     assert actors.client.get("/openapi.json").json()["info"]["title"] == "rcep-origin"
 
@@ -446,7 +444,7 @@ def test_a_database_that_goes_away_gives_503_and_loses_nothing_acknowledged(
 
     original = database.session
 
-    def broken() -> Any:
+    def broken(**options: Any) -> Any:
         raise OperationalError(
             "SELECT 1", {}, Exception("server closed the connection unexpectedly")
         )

@@ -64,7 +64,13 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     database.upgrade()
     with database.session() as session:
         sql.create_organisation(
-            session, id="fast", name="Fast", role="exporter", party="CN", approved_exporter=True
+            session,
+            id="fast",
+            name="Suzhou Precision Panels",
+            role="exporter",
+            party="CN",
+            approved_exporter=True,
+            address="88 Xinghu Street",
         )
         sql.create_organisation(session, id="ccpit", name="CCPIT", role="issuing_body", party="CN")
         keys = {org: sql.create_api_key(session, org) for org in ("fast", "ccpit")}
@@ -81,11 +87,6 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
                 headers={"Authorization": f"Bearer {keys['fast']}"},
             ).json()
             body = {
-                "exporter": {
-                    "name": "Suzhou Precision Panels",
-                    "address": "88 Xinghu Street",
-                    "country": "CN",
-                },
                 "importer": {
                     "name": "Siam Automation",
                     "address": "99 Rama IV Road",

@@ -7,10 +7,9 @@ from typing import Any
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from rcep_origin.authority import AuthorityError
 from rcep_origin.errors import InputError
 
 TYPE_BASE = "https://w3id.org/rcep-origin/problems/"
@@ -39,7 +38,9 @@ def problem_response(
         **({"detail": detail} if detail else {}),
         **extra,
     }
-    headers = {"Retry-After": "5"} if status == 503 else None
+    # A lost race (409 concurrent-update) and an outage (503) are both worth retrying.
+    retry = status == 503 or kind == "concurrent-update"
+    headers = {"Retry-After": "1" if status == 409 else "5"} if retry else None
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
@@ -90,17 +91,11 @@ def install(app: Any) -> None:
             exc.status_code, kinds.get(exc.status_code, "http-error"), str(exc.detail)
         )
 
-    async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
-        return problem_response(
-            503,
-            "database-unavailable",
-            "The database is not reachable; nothing was changed",
-            "Retry the request (with the same Idempotency-Key).",
-        )
+    async def _authority(request: Request, exc: AuthorityError) -> JSONResponse:
+        return problem_response(exc.status, exc.kind, exc.title, exc.detail, **exc.extra)
 
     app.add_exception_handler(Problem, _problem)
     app.add_exception_handler(InputError, _input)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
-    for error in (OperationalError, PoolTimeout, DBAPIError):
-        app.add_exception_handler(error, _unavailable)
+    app.add_exception_handler(AuthorityError, _authority)

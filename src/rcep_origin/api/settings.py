@@ -6,13 +6,14 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rcep_origin.store.database import DEFAULT_URL
+from rcep_origin.certificates.status_list import MIN_ENTRIES
 
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = field(
-        default_factory=lambda: os.environ.get("RCEP_ORIGIN_DATABASE_URL", DEFAULT_URL)
+    # None: the SQLite file in the issuing body's home (the register the CLI uses too).
+    database_url: str | None = field(
+        default_factory=lambda: os.environ.get("RCEP_ORIGIN_DATABASE_URL") or None
     )
     issuer_home: Path = field(
         default_factory=lambda: Path(
@@ -23,6 +24,7 @@ class Settings:
     max_body_bytes: int = 2 * 1024 * 1024
     max_upload_bytes: int = 10 * 1024 * 1024  # POST /verify takes PDFs
     migrate: bool = True
+    status_capacity: int = MIN_ENTRIES  # entries handed out per status list before a new one
 
     @classmethod
     def from_environment(cls) -> Settings:

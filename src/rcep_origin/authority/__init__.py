@@ -1,2 +1,79 @@
-"""The application layer: one typed use case per action of the issuing authority (filled in by
-issue 13's work in progress)."""
+"""The application layer: every use case of the issuing authority -- submit a declaration,
+determine, pre-review, apply, issue, refuse, revoke / suspend / reinstate, create and revoke
+keys, register organisations, verify, migrate a file-based home -- each with its transaction,
+its authorisation rule and its audit entry. The CLI and the HTTP routes are thin adapters over
+``Authority``; nothing else reaches the store.
+"""
+
+from rcep_origin.authority._authority import (
+    DATABASE_FILE,
+    EXPORTER,
+    ISSUER,
+    VERIFIER,
+    Authority,
+    Idempotency,
+    database_url_for,
+    operator,
+)
+from rcep_origin.authority._errors import (
+    AuthorityError,
+    Conflict,
+    Forbidden,
+    NotFound,
+    Refused,
+    Unauthenticated,
+    Unavailable,
+)
+from rcep_origin.authority._inputs import Application, Refusal, RequestedItem, StatusChange
+from rcep_origin.authority._migrate import has_file_register
+from rcep_origin.authority._views import (
+    AuditReport,
+    CertificateView,
+    DeclarationDocumentView,
+    DeclarationVersionView,
+    DeclarationView,
+    DeterminationRunView,
+    MigrationReport,
+    Outcome,
+    PrereviewRunView,
+    RequestView,
+    RunView,
+    StatusView,
+)
+from rcep_origin.store.sql import Principal
+
+__all__ = [
+    "DATABASE_FILE",
+    "EXPORTER",
+    "ISSUER",
+    "VERIFIER",
+    "Application",
+    "AuditReport",
+    "Authority",
+    "AuthorityError",
+    "CertificateView",
+    "Conflict",
+    "DeclarationDocumentView",
+    "DeclarationVersionView",
+    "DeclarationView",
+    "DeterminationRunView",
+    "Forbidden",
+    "Idempotency",
+    "MigrationReport",
+    "NotFound",
+    "Outcome",
+    "PrereviewRunView",
+    "Principal",
+    "Refusal",
+    "Refused",
+    "RequestView",
+    "RequestedItem",
+    "RunView",
+    "StatusChange",
+    "StatusView",
+    "Unauthenticated",
+    "Unavailable",
+    "database_url_for",
+    "has_file_register",
+    "operator",
+]

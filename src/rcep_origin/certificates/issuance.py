@@ -49,6 +49,20 @@ def build_certificate(
     if len(determinations) != len(request.items):
         raise ValueError("one determination per requested item")
     first = request.items[0].declaration
+    # Annex 3B(a) and (c): the exporter is in the exporting Party and the importer in the
+    # importing Party the goods are declared for; a certificate naming others is refused.
+    if request.exporter.country != first.exporting_party:
+        raise IssuanceRefused(
+            f"the exporter is in {request.exporter.country}, the goods are exported from "
+            f"{first.exporting_party}",
+            path="exporter.country",
+        )
+    if request.importer.country != first.importing_party:
+        raise IssuanceRefused(
+            f"the importer is in {request.importer.country}, the goods are declared for "
+            f"{first.importing_party}",
+            path="importer.country",
+        )
     goods = []
     for index, (item, verdict) in enumerate(zip(request.items, determinations, strict=True)):
         path = f"items[{index}]"

@@ -8,7 +8,6 @@ is written, and the registry stores a certificate's forms in one atomic step.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from rcep_origin.certificates.jose import encode_jwt
 from rcep_origin.certificates.keys import Signer
 from rcep_origin.certificates.model import Certificate, IssuingBody, Signatory
 from rcep_origin.certificates.request import CertificateRequest
-from rcep_origin.certificates.status_list import MIN_ENTRIES, PURPOSES, Bitstring
+from rcep_origin.certificates.status_list import PURPOSES, Bitstring
 from rcep_origin.errors import InputError
 from rcep_origin.origin import determine
 from rcep_origin.rules import RuleSet, builtin_ruleset
@@ -79,11 +78,20 @@ class NotIssued(InputError):
     """Revocation or lookup of a certificate this registry never issued."""
 
 
+class StatusUnchanged(InputError):
+    """A status change that cannot be made: a revocation is final, a certificate is suspended
+    or reinstated only from the other state."""
+
+
 class Registry(Protocol):
     def transaction(self) -> AbstractContextManager[None]: ...
     def next_sequence(self, year: int) -> int: ...
     def status_bits(self, list_id: str) -> Bitstring: ...
-    def reserve_status_index(self, list_id: str, index: int) -> bool: ...
+    def allocate_status(self, purpose: str) -> tuple[str, int]:
+        """A fresh (list id, index) for ``purpose``, never handed out before; opens a new list
+        when the current one is full."""
+        ...
+
     def save_status_list(
         self, list_id: str, bits: Bitstring, credential: dict[str, Any]
     ) -> None: ...
@@ -153,19 +161,14 @@ class Issuer:
                 )
             ]
             self.registry.save_issued(issued)
-            for purpose in PURPOSES:
-                self._publish(purpose, now)
+            for entry in {e.list_url: e for item in issued for e in item.status}.values():
+                self._publish(entry, now)
         return issued
 
     def _reserve_status(self, number: str) -> tuple[StatusEntry, ...]:
-        # Random indexes (W3C Bitstring Status List, privacy): an index says nothing about order.
         entries = []
         for purpose in PURPOSES:
-            list_id = f"{purpose}-1"
-            while True:
-                index = secrets.randbelow(MIN_ENTRIES)
-                if self.registry.reserve_status_index(list_id, index):
-                    break
+            list_id, index = self.registry.allocate_status(purpose)
             entries.append(StatusEntry(self.profile.status_list_url(list_id), index, purpose))
         return tuple(entries)
 
@@ -180,23 +183,41 @@ class Issuer:
             issued = self.registry.issued(number)
             if issued is None:
                 raise NotIssued(f"no certificate {number} was issued here", path="number")
+            current = {e.purpose: self._flag(e) for e in issued.status}
+            self._refuse_unchanged(number, current, purpose, flagged)
             entry = next(e for e in issued.status if e.purpose == purpose)
             list_id = entry.list_url.rsplit("/", 1)[-1]
             bits = self.registry.status_bits(list_id)
-            if purpose == "revocation" and not flagged and bits.get(entry.index):
-                raise InputError(
-                    "a revocation is final; issue a new certificate instead", path="number"
-                )
             bits.set(entry.index, flagged)
             self._sign_list(list_id, purpose, bits, self.clock())
         return issued
 
-    def _publish(self, purpose: str, now: datetime) -> None:
+    def _flag(self, entry: StatusEntry) -> bool:
+        return self.registry.status_bits(entry.list_url.rsplit("/", 1)[-1]).get(entry.index)
+
+    @staticmethod
+    def _refuse_unchanged(
+        number: str, current: dict[str, bool], purpose: str, flagged: bool
+    ) -> None:
+        """Only real transitions: revoke once and for good; suspend what is in force; reinstate
+        what is suspended. Anything else says why, instead of reporting a change not made."""
+        if current.get("revocation"):
+            if purpose == "revocation" and flagged:
+                raise StatusUnchanged(f"{number} is already revoked", path="number")
+            raise StatusUnchanged(
+                f"{number} is revoked, and a revocation is final: issue a new certificate",
+                path="number",
+            )
+        if purpose == "suspension" and current.get("suspension") == flagged:
+            state = "already suspended" if flagged else "not suspended: nothing to reinstate"
+            raise StatusUnchanged(f"{number} is {state}", path="number")
+
+    def _publish(self, entry: StatusEntry, now: datetime) -> None:
         """Sign a list the first time it is needed. Issuing flips no bit, so an existing list
         stays valid as it is; only ``set_status`` re-signs it."""
-        list_id = f"{purpose}-1"
-        if self.registry.status_list_credential(self.profile.status_list_url(list_id)) is None:
-            self._sign_list(list_id, purpose, self.registry.status_bits(list_id), now)
+        list_id = entry.list_url.rsplit("/", 1)[-1]
+        if self.registry.status_list_credential(entry.list_url) is None:
+            self._sign_list(list_id, entry.purpose, self.registry.status_bits(list_id), now)
 
     def _sign_list(self, list_id: str, purpose: str, bits: Bitstring, now: datetime) -> None:
         unsigned = status_list_credential(

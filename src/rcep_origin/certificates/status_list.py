@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import base64
 import gzip
+import hashlib
+import hmac
 import io
 from dataclasses import dataclass, field
 
@@ -72,3 +74,45 @@ class Bitstring:
         if len(raw) * 8 > max_entries:
             raise StatusListError("encodedList is larger than any list this verifier accepts")
         return cls(size=len(raw) * 8, bits=bytearray(raw))
+
+
+class IndexPermutation:
+    """A keyed pseudo-random permutation of ``0 .. capacity-1``: position ``n`` of a list maps to
+    a status index nobody can predict without the list's secret, and no two positions share one.
+
+    Allocation walks positions 0, 1, 2, ... so it always terminates and needs no record of the
+    shuffle (W3C Bitstring Status List, privacy considerations: indexes should not reveal issue
+    order). A balanced Feistel network over the smallest even number of bits that covers the
+    capacity, with cycle-walking to stay inside it (Black and Rogaway, "Ciphers with arbitrary
+    finite domains", 2002); rounds are HMAC-SHA256 under the list's secret.
+    """
+
+    ROUNDS = 6
+
+    def __init__(self, secret: bytes, capacity: int):
+        if capacity < 1:
+            raise StatusListError("a status list holds at least one entry")
+        if len(secret) < 16:
+            raise StatusListError("a permutation secret has at least 16 bytes")
+        self.secret, self.capacity = secret, capacity
+        half = max(1, ((capacity - 1).bit_length() + 1) // 2)
+        self._half_bits, self._mask = half, (1 << half) - 1
+
+    def _round(self, number: int, value: int) -> int:
+        message = number.to_bytes(1, "big") + value.to_bytes(8, "big")
+        digest = hmac.new(self.secret, message, hashlib.sha256).digest()
+        return int.from_bytes(digest[:8], "big") & self._mask
+
+    def _encrypt(self, value: int) -> int:
+        left, right = value >> self._half_bits, value & self._mask
+        for number in range(self.ROUNDS):
+            left, right = right, left ^ self._round(number, right)
+        return (left << self._half_bits) | right
+
+    def index(self, position: int) -> int:
+        if not 0 <= position < self.capacity:
+            raise StatusListError(f"position {position} outside 0..{self.capacity - 1}")
+        value = self._encrypt(position)
+        while value >= self.capacity:  # cycle-walk back into the domain
+            value = self._encrypt(value)
+        return value

@@ -1,4 +1,5 @@
-"""``rcep-origin keys ...`` and ``rcep-origin certificate ...``."""
+"""``rcep-origin keys ...`` and ``rcep-origin certificate ...``: adapters over the issuing
+authority (``rcep_origin.authority``), on the same register as the service."""
 
 from __future__ import annotations
 
@@ -12,16 +13,29 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from rcep_origin.certificates.issuer import Issuer, IssuerProfile
+from rcep_origin.authority import DATABASE_FILE, Authority
+from rcep_origin.certificates.issuer import IssuedCertificate, IssuerProfile
 from rcep_origin.certificates.model import Signatory
 from rcep_origin.certificates.verification import MAX_DOCUMENT_BYTES as MAX_VERIFY_BYTES
-from rcep_origin.certificates.verification import TrustStore, VerificationReport, verify_document
-from rcep_origin.cli.home import DEFAULT_HOME, HomeOption, load_request
+from rcep_origin.certificates.verification import (
+    TrustStore,
+    VerificationReport,
+    verify_document,
+)
+from rcep_origin.cli.home import (
+    DEFAULT_HOME,
+    EXIT_BAD_INPUT,
+    DatabaseOption,
+    HomeOption,
+    authority_of,
+    fail,
+    load_request,
+    operator_of,
+)
 from rcep_origin.errors import InputError
-from rcep_origin.store.files import FileRegistry
-from rcep_origin.store.keystore import FileKeystore, StoreError
+from rcep_origin.store.keystore import FileKeystore
 
-EXIT_INVALID, EXIT_INDETERMINATE, EXIT_BAD_INPUT = 1, 2, 3
+EXIT_INVALID, EXIT_INDETERMINATE = 1, 2
 
 keys_app = typer.Typer(
     help="Issuer keys: create (and rotate), list, revoke; DID document and JWKS.",
@@ -33,13 +47,13 @@ certificate_app = typer.Typer(
 
 
 def _err(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
-    Console(stderr=True, highlight=False).print(f"[bold red]error[/] {message}")
-    return typer.Exit(code)
+    return fail(message, code)
 
 
 @keys_app.command("create")
 def keys_create(
     home: HomeOption = DEFAULT_HOME,
+    database_url: DatabaseOption = None,
     did: Annotated[
         str | None, typer.Option(help="Issuer DID (did:web:...), first time only")
     ] = None,
@@ -82,7 +96,8 @@ def keys_create(
             )
         except ValueError as exc:
             raise _err(str(exc)) from None
-    key = store.create_key()
+    with authority_of(home, database_url) as found:
+        key = found.create_key(operator_of(found))
     typer.echo(
         f"created {key.id} (publish {home / 'public' / 'did.json'} at https://<domain>/.well-known/did.json)"
     )
@@ -103,25 +118,21 @@ def keys_list(home: HomeOption = DEFAULT_HOME) -> None:
 def keys_revoke(
     kid: str,
     home: HomeOption = DEFAULT_HOME,
+    database_url: DatabaseOption = None,
     at: Annotated[
         str | None, typer.Option(help="Compromised from (ISO date-time); default now")
     ] = None,
 ) -> None:
-    """Report a key compromised: what it signed from --at on no longer verifies."""
+    """Report a key compromised: what it signed from --at on no longer verifies; what it
+    signed before stays valid (the key stays published with its revocation time)."""
     try:
         instant = datetime.fromisoformat(at) if at else datetime.now(UTC)
-        instant = instant if instant.tzinfo else instant.replace(tzinfo=UTC)
-        key = FileKeystore(home).revoke_key(kid, instant)
-    except (ValueError, StoreError) as exc:
+    except ValueError as exc:
         raise _err(str(exc)) from None
+    instant = instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+    with authority_of(home, database_url) as found:
+        key = found.revoke_key(operator_of(found), kid, instant)
     typer.echo(f"revoked {key.id} from {key.revoked}")
-
-
-def _issuer(home: Path) -> Issuer:
-    store = FileKeystore(home)
-    return Issuer(
-        store.profile(), store.current_signer(), FileRegistry(home), xml_signer=store.xml_signer()
-    )
 
 
 @certificate_app.command("issue")
@@ -130,30 +141,30 @@ def certificate_issue(
         list[Path], typer.Argument(help="Applications (YAML/JSON), each naming its declarations")
     ],
     home: HomeOption = DEFAULT_HOME,
+    database_url: DatabaseOption = None,
     out: Annotated[
         Path | None, typer.Option(help="Also write every form (json, jwt, xml, pdf) to this folder")
     ] = None,
 ) -> None:
     """Issue certificates: re-run each determination, refuse any good that is not originating,
-    sign the JSON credential, the JWT and the XML, and record them. All or none."""
+    sign the JSON credential, the JWT and the XML, and record them in the issuing body's
+    register (the one the service uses). All or none."""
     try:
         requests = [load_request(path) for path in applications]
-        issuer = _issuer(home)
-        issued = issuer.issue(requests)
     except InputError as exc:
         raise _err(f"{exc.path}: {exc.message}" if exc.path else exc.message) from None
-    for item in issued:
-        number = item.certificate.number
-        typer.echo(
-            f"issued {number}: {len(item.certificate.goods)} good(s), valid until {item.certificate.valid_until}"
-        )
-        if out is not None:
-            _write_forms(out, issuer, item)
+    with authority_of(home, database_url) as found:
+        issued = found.issue_application(operator_of(found), requests)
+        for item in issued:
+            number = item.certificate.number
+            typer.echo(
+                f"issued {number}: {len(item.certificate.goods)} good(s), valid until {item.certificate.valid_until}"
+            )
+            if out is not None:
+                _write_forms(out, found, item)
 
 
-def _write_forms(out: Path, issuer: Issuer, item) -> None:  # type: ignore[no-untyped-def]
-    from rcep_origin.certificates.pdf import render_pdf
-
+def _write_forms(out: Path, found: Authority, item: IssuedCertificate) -> None:
     out.mkdir(parents=True, exist_ok=True)
     number = item.certificate.number
     signed = (json.dumps(item.credential, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
@@ -161,49 +172,61 @@ def _write_forms(out: Path, issuer: Issuer, item) -> None:  # type: ignore[no-un
     (out / f"{number}.jwt").write_text(item.jwt + "\n")
     if item.xml is not None:
         (out / f"{number}.xml").write_bytes(item.xml)
-    pdf = render_pdf(
-        item.certificate,
-        signed_credential=signed,
-        verification_url=issuer.profile.verify_link(number),
-        jwt=item.jwt,
-    )
-    (out / f"{number}.pdf").write_bytes(pdf)
+    (out / f"{number}.pdf").write_bytes(found.render_pdf(item))
 
 
 @certificate_app.command("revoke")
 def certificate_revoke(
     number: str,
     home: HomeOption = DEFAULT_HOME,
+    database_url: DatabaseOption = None,
     suspend: Annotated[bool, typer.Option("--suspend", help="Suspend instead of revoking")] = False,
     reinstate: Annotated[bool, typer.Option("--reinstate", help="Lift a suspension")] = False,
+    reason: Annotated[str, typer.Option(help="Why (kept in the audit log)")] = "",
 ) -> None:
-    """Revoke (final) or suspend a certificate: flip its status bit and re-sign the list."""
+    """Revoke (final) or suspend a certificate, or reinstate a suspended one: flip its status
+    bit and re-sign the list. Exit 1, changing nothing, when the change is not possible (a
+    revoked certificate cannot be reinstated)."""
+    if suspend and reinstate:
+        raise _err("--suspend and --reinstate exclude each other")
     purpose = "suspension" if suspend or reinstate else "revocation"
-    try:
-        _issuer(home).set_status(number, purpose=purpose, flagged=not reinstate)
-    except InputError as exc:
-        raise _err(exc.message) from None
+    with authority_of(home, database_url) as found:
+        found.set_status(
+            operator_of(found), number, purpose=purpose, flagged=not reinstate, reason=reason
+        )
     typer.echo(f"{number}: {'reinstated' if reinstate else 'suspended' if suspend else 'revoked'}")
 
 
-def _trust(paths: list[Path]) -> tuple[TrustStore, FileRegistry | None]:
+def _trust(paths: list[Path]) -> TrustStore:
+    """The issuers ``--trust`` names: issuer homes (keys with lifetimes, XML certificates), or
+    what issuers publish (did.json, jwks.json) -- enough to verify all four forms offline, with
+    no home at all."""
     trust = TrustStore()
-    registry = None
     for path in paths:
         if path.is_dir():
-            store = FileKeystore(path)
-            for key in store.keyring():
-                trust.keys.add(key)
-            did = store.profile().did
-            trust.xml_certificates.setdefault(did, []).extend(store.xml_certificates())
-            registry = registry or FileRegistry(path)
-        else:
-            from rcep_origin.certificates.keys import VerificationKey
+            FileKeystore(path).add_to(trust)
+            continue
+        try:
+            document = json.loads(path.read_text("utf-8"))
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path} is not JSON: {exc}") from None
+        try:
+            trust.add_published(document)
+        except InputError as exc:
+            where = f"{path}:{exc.path}" if exc.path else str(path)
+            raise InputError(exc.message, path=where) from None
+    return trust
 
-            records = json.loads(path.read_text("utf-8"))
-            for record in records.get("keys", []):
-                trust.keys.add(VerificationKey.from_record(record))
-    return trust, registry
+
+def _registered_home(paths: list[Path], home: Path, database_url: str | None) -> Path | None:
+    """The issuer home whose register (database) verification can use for status and the
+    register check: only when every trusted issuer is a home (an authority trusts homes), and
+    the first one has a register -- a verifier never creates one."""
+    if not paths or not all(path.is_dir() for path in paths):
+        return None
+    first = paths[0]
+    named = database_url is not None and first.resolve() == home.resolve()
+    return first if named or (first / DATABASE_FILE).exists() else None
 
 
 @certificate_app.command("verify")
@@ -215,27 +238,44 @@ def certificate_verify(
     trust: Annotated[
         list[Path] | None,
         typer.Option(
-            help="Trusted issuers: an issuer home or a keys.json (repeatable); default --home"
+            help="Trusted issuers (repeatable): an issuer home, or what an issuer publishes "
+            "(did.json, jwks.json); default --home"
         ),
     ] = None,
     home: HomeOption = DEFAULT_HOME,
+    database_url: DatabaseOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
     at: Annotated[
         str | None, typer.Option(help="Verify as of this ISO date-time instead of now")
     ] = None,
 ) -> None:
-    """Verify integrity, issuer, key, validity and status. Exit 0 valid, 1 invalid,
-    2 indeterminate (e.g. status list not available), 3 bad usage."""
+    """Verify integrity, issuer, key lifetime, validity, status and -- with an issuer home and
+    its register -- that the number was issued with this content. Exit 0 valid, 1 invalid,
+    2 indeterminate (offline, e.g. with did.json only: the status list is not at hand), 3 bad
+    usage."""
+    paths = trust or [home]
     try:
         data = (
             sys.stdin.buffer.read(MAX_VERIFY_BYTES + 1) if str(file) == "-" else _read_capped(file)
         )
-        store, registry = _trust(trust or [home])
+        store = _trust(paths)
         now = datetime.fromisoformat(at) if at else datetime.now(UTC)
         now = now if now.tzinfo else now.replace(tzinfo=UTC)
-    except (OSError, ValueError, InputError) as exc:
+    except InputError as exc:
+        raise _err(f"{exc.path}: {exc.message}" if exc.path else exc.message) from None
+    except (OSError, ValueError) as exc:
         raise _err(str(exc)) from None
-    report = verify_document(data, store, registry, now=now)
+    registered = _registered_home(paths, home, database_url)
+    if registered is None:
+        report = verify_document(data, store, None, now=now)
+    else:
+        # The issuing body's own register answers status and register; its authority trusts
+        # the same homes (the first, then the others).
+        url = database_url if registered.resolve() == home.resolve() else None
+        with authority_of(registered, url) as found:
+            found.trust_homes = tuple(paths[1:])
+            found.clock = lambda: now
+            report = found.verify_document(data)
     _print_report(report, as_json)
     raise typer.Exit(
         0

@@ -1,14 +1,25 @@
-"""Where the CLI keeps an issuing body's keys and certificates, and how it reads applications."""
+"""Where the CLI finds the issuing body (its home and its register) and how it reads applications."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 import yaml
+from rich.console import Console
 
+from rcep_origin.authority import (
+    Authority,
+    AuthorityError,
+    Principal,
+    Refused,
+    Unavailable,
+    operator,
+)
 from rcep_origin.certificates.request import CertificateRequest
 from rcep_origin.declaration import MAX_DOCUMENT_BYTES, load_declaration, validate_declaration
 from rcep_origin.errors import InputError
@@ -19,9 +30,57 @@ HomeOption = Annotated[
     Path,
     typer.Option(
         "--home",
-        help="The issuing body's directory (keys, certificates, status lists); env RCEP_ORIGIN_HOME.",
+        help="The issuing body's directory (profile, keys, published files, and its register "
+        "rcep-origin.db unless --database-url names another); env RCEP_ORIGIN_HOME.",
     ),
 ]
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        envvar="RCEP_ORIGIN_DATABASE_URL",
+        help="The register's database (SQLAlchemy URL, e.g. postgresql://...); default: the "
+        "SQLite file rcep-origin.db in --home. The CLI and the service must name the same one.",
+    ),
+]
+EXIT_REFUSED, EXIT_BAD_INPUT, EXIT_UNAVAILABLE = 1, 3, 5
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
+    Console(stderr=True, highlight=False).print(f"[bold red]error[/] {message}")
+    return typer.Exit(code)
+
+
+@contextmanager
+def authority_of(
+    home: Path, database_url: str | None, *, allow_file_register: bool = False
+) -> Iterator[Authority]:
+    """The issuing body's authority for one command; its errors become messages and exit
+    codes (1 not possible in this state or not allowed, 3 bad input or an application that
+    cannot be certified, 5 database unavailable)."""
+    try:
+        found = Authority.open(home, database_url, allow_file_register=allow_file_register)
+    except InputError as exc:
+        raise fail(exc.message) from None
+    try:
+        yield found
+    except Unavailable as exc:
+        raise fail(f"{exc.title}. {exc.detail}", EXIT_UNAVAILABLE) from None
+    except Refused as exc:  # the application itself cannot be certified: as bad input
+        raise fail(f"{exc.extra.get('field') or exc.title}: {exc.detail}") from None
+    except AuthorityError as exc:
+        raise fail(
+            f"{exc.title}: {exc.detail}" if exc.detail else exc.title, EXIT_REFUSED
+        ) from None
+    except InputError as exc:
+        raise fail(f"{exc.path}: {exc.message}" if exc.path else exc.message) from None
+    finally:
+        found.dispose()
+
+
+def operator_of(found: Authority) -> Principal:
+    """The person at the issuing body's machine, acting as that issuing body."""
+    return operator(found.keystore.profile().country)
 
 
 def load_request(path: Path) -> CertificateRequest:

@@ -20,7 +20,7 @@ from rich.table import Table
 from rcep_origin import __version__
 from rcep_origin.cli.certificates import certificate_app, keys_app
 from rcep_origin.cli.prereview import prereview_command
-from rcep_origin.cli.service import audit_app, db_app, orgs_app, serve_command
+from rcep_origin.cli.service import audit_app, db_app, home_app, orgs_app, serve_command
 from rcep_origin.declaration import MAX_DOCUMENT_BYTES, load_declaration, parse_declaration_text
 from rcep_origin.errors import InputError, RuleSetError
 from rcep_origin.hs import parse_hs_code
@@ -48,6 +48,7 @@ app.command("serve")(serve_command)
 app.add_typer(db_app, name="db")
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(audit_app, name="audit")
+app.add_typer(home_app, name="home")
 
 RulesOption = Annotated[
     Path | None,

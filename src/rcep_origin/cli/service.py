@@ -1,4 +1,6 @@
-"""``rcep-origin serve``, ``db upgrade``, ``orgs create``, ``audit verify``."""
+"""``rcep-origin serve``, ``db upgrade``, ``orgs create|key``, ``audit verify``,
+``home migrate``: adapters over the issuing authority, on the same register as the
+certificate commands."""
 
 from __future__ import annotations
 
@@ -9,40 +11,41 @@ from typing import Annotated
 
 import typer
 
-from rcep_origin.cli.home import DEFAULT_HOME, HomeOption
-from rcep_origin.store import sql
-from rcep_origin.store.database import DEFAULT_URL, Database
+from rcep_origin.authority import database_url_for
+from rcep_origin.cli.home import (
+    DEFAULT_HOME,
+    EXIT_REFUSED,
+    DatabaseOption,
+    HomeOption,
+    authority_of,
+    operator_of,
+)
+from rcep_origin.store.database import Database
 
-DatabaseOption = Annotated[
-    str,
-    typer.Option(
-        "--database-url",
-        envvar="RCEP_ORIGIN_DATABASE_URL",
-        help="SQLAlchemy URL; SQLite file by default, postgresql://... in production",
-    ),
-]
-
-db_app = typer.Typer(help="The service database.", no_args_is_help=True)
+db_app = typer.Typer(help="The register's database.", no_args_is_help=True)
 orgs_app = typer.Typer(help="Organisations and their API keys.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+home_app = typer.Typer(help="The issuing body's home directory.", no_args_is_help=True)
 
 
 def serve_command(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
-    database_url: DatabaseOption = DEFAULT_URL,
+    database_url: DatabaseOption = None,
     home: HomeOption = DEFAULT_HOME,
     trust: Annotated[
-        list[Path] | None, typer.Option(help="Other issuers to trust when verifying")
+        list[Path] | None, typer.Option(help="Other issuers' homes to trust when verifying")
     ] = None,
     workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
 ) -> None:
-    """Run the HTTP service (FastAPI under uvicorn); migrates the database first."""
+    """Run the HTTP service (FastAPI under uvicorn) for the issuing body of --home, on its
+    register; migrates the database first."""
     import uvicorn
 
-    os.environ["RCEP_ORIGIN_DATABASE_URL"] = database_url
+    url = database_url_for(home, database_url)
+    Database(url).upgrade()
+    os.environ["RCEP_ORIGIN_DATABASE_URL"] = url
     os.environ["RCEP_ORIGIN_HOME"] = str(home)
-    Database(database_url).upgrade()
     if trust:
         os.environ["RCEP_ORIGIN_TRUST"] = os.pathsep.join(str(p) for p in trust)
     uvicorn.run(
@@ -76,60 +79,68 @@ LOG_CONFIG = {
 
 
 @db_app.command("upgrade")
-def db_upgrade(database_url: DatabaseOption = DEFAULT_URL) -> None:
+def db_upgrade(home: HomeOption = DEFAULT_HOME, database_url: DatabaseOption = None) -> None:
     """Create or migrate the tables (Alembic)."""
-    Database(database_url).upgrade()
+    Database(database_url_for(home, database_url)).upgrade()
     typer.echo("database is at the latest schema")
 
 
 @orgs_app.command("create")
 def orgs_create(
     organisation_id: Annotated[str, typer.Argument(help="A short id, e.g. acme-suzhou")],
-    name: Annotated[str, typer.Option(help="Legal name")],
+    name: Annotated[str, typer.Option(help="Registered legal name")],
     role: Annotated[str, typer.Option(help="exporter, issuing_body or verifier")],
     party: Annotated[str, typer.Option(help="ISO alpha-2 of its Party")],
+    address: Annotated[
+        str | None, typer.Option(help="Registered address (required for an exporter)")
+    ] = None,
+    identifier: Annotated[
+        str | None, typer.Option(help="Tax or customs identifier, printed on certificates")
+    ] = None,
     approved_exporter: Annotated[
         bool, typer.Option(help="Certificates are issued automatically when its goods pass")
     ] = False,
-    database_url: DatabaseOption = DEFAULT_URL,
+    home: HomeOption = DEFAULT_HOME,
+    database_url: DatabaseOption = None,
 ) -> None:
-    """Create an organisation and print its first API key (shown once; only its hash is kept)."""
-    database = Database(database_url)
-    database.upgrade()
-    with database.session() as session:
-        sql.create_organisation(
-            session,
-            id=organisation_id,
+    """Register an organisation and print its first API key (shown once; only its hash is
+    kept). A certificate names an exporter exactly as registered here."""
+    with authority_of(home, database_url) as found:
+        key = found.create_organisation(
+            operator_of(found),
+            organisation_id=organisation_id,
             name=name,
             role=role,
             party=party,
+            address=address,
+            identifier=identifier,
             approved_exporter=approved_exporter,
-        )
-        key = sql.create_api_key(session, organisation_id)
-        sql.audit(
-            session,
-            "cli",
-            "organisation.create",
-            organisation_id,
-            {"role": role, "party": party, "approved_exporter": approved_exporter},
         )
     typer.echo(key)
 
 
 @orgs_app.command("key")
-def orgs_key(organisation_id: str, database_url: DatabaseOption = DEFAULT_URL) -> None:
+def orgs_key(
+    organisation_id: str, home: HomeOption = DEFAULT_HOME, database_url: DatabaseOption = None
+) -> None:
     """Issue another API key for an organisation."""
-    database = Database(database_url)
-    with database.session() as session:
-        key = sql.create_api_key(session, organisation_id)
-        sql.audit(session, "cli", "api_key.create", organisation_id, {"key": key.split(".")[0]})
-    typer.echo(key)
+    with authority_of(home, database_url) as found:
+        typer.echo(found.create_api_key(operator_of(found), organisation_id))
 
 
 @audit_app.command("verify")
-def audit_verify(database_url: DatabaseOption = DEFAULT_URL) -> None:
+def audit_verify(home: HomeOption = DEFAULT_HOME, database_url: DatabaseOption = None) -> None:
     """Recompute the audit chain; exit 1 and name the first broken link if it is broken."""
-    with Database(database_url).session() as session:
-        report = sql.verify_audit_chain(session)
-    typer.echo(json.dumps(report.to_dict()))
-    raise typer.Exit(0 if report.intact else 1)
+    with authority_of(home, database_url) as found:
+        report = found.verify_audit(operator_of(found))
+    typer.echo(report.model_dump_json())
+    raise typer.Exit(0 if report.intact else EXIT_REFUSED)
+
+
+@home_app.command("migrate")
+def home_migrate(home: HomeOption = DEFAULT_HOME, database_url: DatabaseOption = None) -> None:
+    """Move a file-based home's certificates, status lists and numbers (before issue 13) into
+    the register, so the CLI and the service share one; the old folders are kept aside."""
+    with authority_of(home, database_url, allow_file_register=True) as found:
+        report = found.migrate_file_home(operator_of(found))
+    typer.echo(json.dumps(report.model_dump(), indent=2))

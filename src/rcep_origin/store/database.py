@@ -1,32 +1,54 @@
 """The database: SQLite in a file by default (no server), PostgreSQL in production.
 
-``Database(url)`` owns the engine and hands out sessions; ``upgrade()`` runs the Alembic
-migrations shipped in the package. SQLite gets WAL, foreign keys and a busy timeout, so the
-service and a CLI can share a file.
+``Database(url)`` owns the engine and hands out units of work; ``upgrade()`` runs the Alembic
+migrations shipped in the package; ``check()`` says whether the schema is the one this code
+expects.
+
+Timeouts are set on both databases, so a database that accepts connections but never answers
+fails a request instead of hanging it: PostgreSQL gets a connect timeout and statement, lock and
+idle-in-transaction timeouts; SQLite a busy timeout. A unit of work that writes starts its
+SQLite transaction with ``BEGIN IMMEDIATE``: writers queue for the lock at the start instead of
+failing with "database is locked" when a read transaction tries to become a write (WAL mode
+does not wait in that case).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///rcep-origin.db"
+SQLITE_BUSY_SECONDS = 15  # long enough for a queue of issuances (~20 ms each) to drain
+POSTGRES_CONNECT_SECONDS = 5
+POSTGRES_STATEMENT_MS = 15_000
+POSTGRES_LOCK_MS = 10_000
+POSTGRES_IDLE_IN_TRANSACTION_MS = 60_000
 
 
-def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+def _sqlite_connect(connection: Any, _record: Any) -> None:
+    # The driver's own transaction handling is switched off; _sqlite_begin emits BEGIN.
+    connection.isolation_level = None
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    immediate = connection.get_execution_options().get("writes", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def normalise_url(url: str) -> str:
@@ -36,31 +58,79 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def _postgres_options(extra: str) -> str:
+    timeouts = (
+        f"-c statement_timeout={POSTGRES_STATEMENT_MS} -c lock_timeout={POSTGRES_LOCK_MS} "
+        f"-c idle_in_transaction_session_timeout={POSTGRES_IDLE_IN_TRANSACTION_MS}"
+    )
+    return f"{timeouts} {extra}".strip()
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    ok: bool
+    reason: str
+    revision: str | None = None
+
+
 class Database:
     def __init__(self, url: str = DEFAULT_URL, **engine_options: Any):
         self.url = normalise_url(url)
-        options: dict[str, Any] = {"pool_pre_ping": True, **engine_options}
+        options: dict[str, Any] = {"pool_pre_ping": True, "pool_timeout": 10, **engine_options}
+        connect_args = dict(options.pop("connect_args", {}))
         if self.url.startswith("sqlite"):
-            options.setdefault("connect_args", {"check_same_thread": False, "timeout": 5})
+            connect_args.setdefault("check_same_thread", False)
+            connect_args.setdefault("timeout", SQLITE_BUSY_SECONDS)
+        elif self.url.startswith("postgresql"):
+            connect_args.setdefault("connect_timeout", POSTGRES_CONNECT_SECONDS)
+            connect_args["options"] = _postgres_options(connect_args.get("options", ""))
+        options["connect_args"] = connect_args
         self.engine: Engine = create_engine(self.url, **options)
         if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "connect", _sqlite_connect)
+            event.listen(self.engine, "begin", _sqlite_begin)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A unit of work: committed when the block ends, rolled back on any exception."""
+    def session(self, *, writes: bool = True) -> Iterator[Session]:
+        """A unit of work: committed when the block ends, rolled back on any exception.
+        ``writes=False`` for a read-only one (it never takes SQLite's write lock)."""
         with self._sessions() as session, session.begin():
+            # Procure the connection now, with its options, so its BEGIN says what it is for.
+            session.connection(execution_options={"writes": writes})
             yield session
 
-    def upgrade(self) -> None:
+    def _alembic(self) -> Config:
         config = Config()
         config.set_main_option(
             "script_location", str(resources.files("rcep_origin.store").joinpath("migrations"))
         )
-        with self.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        return config
+
+    def upgrade(self) -> None:
+        config = self._alembic()
+        with self.engine.connect() as connection:
+            connection = connection.execution_options(writes=True)
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+
+    def check(self) -> SchemaState:
+        """Whether the schema is at this code's migration head (``/healthz``, the CLI)."""
+        head = ScriptDirectory.from_config(self._alembic()).get_current_head()
+        with self.engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+        if current is None:
+            return SchemaState(False, "the database is not migrated: run 'rcep-origin db upgrade'")
+        if current != head:
+            return SchemaState(
+                False, f"the database schema is at {current}, this code needs {head}"
+            )
+        return SchemaState(True, f"schema at {head}", head)
 
     def dispose(self) -> None:
         self.engine.dispose()

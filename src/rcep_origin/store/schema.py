@@ -46,6 +46,10 @@ class Organisation(Base):
     name: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(20))  # exporter | issuing_body | verifier
     party: Mapped[str] = mapped_column(String(2))
+    # The registered legal identity a certificate names (Annex 3B(a)): taken from here, never
+    # from what an application says.
+    address: Mapped[str | None] = mapped_column(String(600))
+    identifier: Mapped[str | None] = mapped_column(String(100))
     approved_exporter: Mapped[bool] = mapped_column(Boolean, default=False)
     created: Mapped[datetime]
 
@@ -114,12 +118,24 @@ class CertificateRow(Base):
     credential: Mapped[dict[str, Any]]
     jwt: Mapped[str] = mapped_column(Text)
     xml: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # certificates.certificate_digest of the Annex 3B content: the register entry online
+    # verification compares a presented certificate with (back-dating, forgery).
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
     created: Mapped[datetime]
 
 
 class StatusListRow(Base):
+    """One status list. Entries are handed out by walking ``allocated`` through a keyed
+    permutation of ``0 .. capacity-1`` (``certificates.IndexPermutation`` under ``secret``); a
+    full list is closed and the next one opened."""
+
     __tablename__ = "status_lists"
     list_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str | None] = mapped_column(String(20), index=True)
+    number: Mapped[int | None]  # 1, 2, ... within its purpose
+    capacity: Mapped[int | None]
+    allocated: Mapped[int] = mapped_column(Integer, default=0)
+    secret: Mapped[bytes | None] = mapped_column(LargeBinary)
     bits: Mapped[bytes] = mapped_column(LargeBinary)
     credential: Mapped[dict[str, Any] | None]
     updated: Mapped[datetime | None]

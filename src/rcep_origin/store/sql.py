@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from rcep_origin.certificates.credential import (
@@ -22,7 +23,8 @@ from rcep_origin.certificates.credential import (
     status_entries,
 )
 from rcep_origin.certificates.issuer import IssuedCertificate
-from rcep_origin.certificates.status_list import Bitstring
+from rcep_origin.certificates.model import certificate_digest
+from rcep_origin.certificates.status_list import MIN_ENTRIES, Bitstring, IndexPermutation
 from rcep_origin.store import schema
 
 ROLES = ("exporter", "issuing_body", "verifier")
@@ -39,14 +41,26 @@ def sha256_json(value: Any) -> str:
     ).hexdigest()
 
 
-def _next(session: Session, name: str) -> int:
-    """A gap-free counter, locked for the transaction (PostgreSQL row lock; SQLite serializes)."""
-    row = session.execute(
+def _locked_sequence(session: Session, name: str) -> schema.Sequence | None:
+    return session.execute(
         select(schema.Sequence).where(schema.Sequence.name == name).with_for_update()
     ).scalar_one_or_none()
+
+
+def _next(session: Session, name: str) -> int:
+    """A gap-free counter, locked to the end of the transaction (PostgreSQL row lock; SQLite
+    writers are serialised by BEGIN IMMEDIATE). A rolled-back transaction consumes no number."""
+    row = _locked_sequence(session, name)
     if row is None:
-        row = schema.Sequence(name=name, value=0)
-        session.add(row)
+        # Two first uses may race to create the counter: the loser's insert fails inside its
+        # savepoint, and it then waits on the winner's row lock like any later caller.
+        try:
+            with session.begin_nested():
+                session.add(schema.Sequence(name=name, value=0))
+        except IntegrityError:
+            pass
+        row = _locked_sequence(session, name)
+        assert row is not None
     row.value += 1
     session.flush()
     return int(row.value)
@@ -56,12 +70,27 @@ def _next(session: Session, name: str) -> int:
 
 
 def create_organisation(
-    session: Session, *, id: str, name: str, role: str, party: str, approved_exporter: bool = False
+    session: Session,
+    *,
+    id: str,
+    name: str,
+    role: str,
+    party: str,
+    approved_exporter: bool = False,
+    address: str | None = None,
+    identifier: str | None = None,
 ) -> schema.Organisation:
     if role not in ROLES:
         raise ValueError(f"role is one of {ROLES}")
     organisation = schema.Organisation(
-        id=id, name=name, role=role, party=party, approved_exporter=approved_exporter, created=now()
+        id=id,
+        name=name,
+        role=role,
+        party=party,
+        approved_exporter=approved_exporter,
+        address=address,
+        identifier=identifier,
+        created=now(),
     )
     session.add(organisation)
     session.flush()
@@ -305,28 +334,85 @@ def organisation_declarations(
 
 
 class SqlRegistry:
-    """``certificates.issuer.Registry`` over the service database, inside the caller's session."""
+    """``certificates.issuer.Registry`` over the database, inside the caller's session: the one
+    register of an issuing body, whether the CLI or the service issues."""
 
     def __init__(
-        self, session: Session, *, request_id: str | None = None, exporter_id: str | None = None
+        self,
+        session: Session,
+        *,
+        request_id: str | None = None,
+        exporter_id: str | None = None,
+        status_capacity: int = MIN_ENTRIES,
     ):
+        if not 0 < status_capacity <= MIN_ENTRIES:
+            raise ValueError(f"a status list's capacity is 1..{MIN_ENTRIES}")
         self.session = session
         self.request_id = request_id
         self.exporter_id = exporter_id
+        self.status_capacity = status_capacity
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        yield  # the request's unit of work is the transaction
+        yield  # the caller's unit of work is the transaction
 
     def next_sequence(self, year: int) -> int:
         return _next(self.session, f"certificate-{year}")
 
-    def reserve_status_index(self, list_id: str, index: int) -> bool:
-        if self.session.get(schema.StatusIndex, (list_id, index)) is not None:
-            return False
-        self.session.add(schema.StatusIndex(list_id=list_id, index=index))
+    # -- status lists ---------------------------------------------------------------------
+    def _open_list(self, purpose: str) -> schema.StatusListRow:
+        """The purpose's newest list, locked; a list made before lists could grow (0001) is
+        adopted with a fresh secret (its random indexes stay reserved in status_indexes)."""
+        row = self.session.execute(
+            select(schema.StatusListRow)
+            .where(schema.StatusListRow.purpose == purpose)
+            .order_by(schema.StatusListRow.number.desc())
+            .limit(1)
+            .with_for_update()
+        ).scalar_one_or_none()
+        if row is None:
+            legacy = self.session.get(schema.StatusListRow, f"{purpose}-1", with_for_update=True)
+            if legacy is not None:
+                legacy.purpose, legacy.number = purpose, 1
+                legacy.capacity, legacy.secret = MIN_ENTRIES, secrets.token_bytes(32)
+                legacy.allocated = legacy.allocated or 0
+                self.session.flush()
+                return legacy
+            return self._new_list(purpose, 1)
+        return row
+
+    def _new_list(self, purpose: str, number: int) -> schema.StatusListRow:
+        row = schema.StatusListRow(
+            list_id=f"{purpose}-{number}",
+            purpose=purpose,
+            number=number,
+            capacity=self.status_capacity,
+            allocated=0,
+            secret=secrets.token_bytes(32),
+            bits=bytes(Bitstring().bits),
+            credential=None,
+            updated=now(),
+        )
+        self.session.add(row)
         self.session.flush()
-        return True
+        return row
+
+    def allocate_status(self, purpose: str) -> tuple[str, int]:
+        """Walk the open list's permutation to the next index not yet taken; a full list is
+        left as it is and the next one opened. Every step advances, so this always ends."""
+        row = self._open_list(purpose)
+        while True:
+            capacity = row.capacity or MIN_ENTRIES
+            assert row.secret is not None
+            permutation = IndexPermutation(row.secret, capacity)
+            while row.allocated < capacity:
+                index = permutation.index(row.allocated)
+                row.allocated += 1
+                if self.session.get(schema.StatusIndex, (row.list_id, index)) is None:
+                    self.session.add(schema.StatusIndex(list_id=row.list_id, index=index))
+                    self.session.flush()
+                    return row.list_id, index
+            row = self._new_list(purpose, (row.number or 1) + 1)
 
     def status_bits(self, list_id: str) -> Bitstring:
         row = self.session.get(schema.StatusListRow, list_id, with_for_update=True)
@@ -335,13 +421,8 @@ class SqlRegistry:
     def save_status_list(self, list_id: str, bits: Bitstring, credential: dict[str, Any]) -> None:
         row = self.session.get(schema.StatusListRow, list_id)
         if row is None:
-            self.session.add(
-                schema.StatusListRow(
-                    list_id=list_id, bits=bytes(bits.bits), credential=credential, updated=now()
-                )
-            )
-        else:
-            row.bits, row.credential, row.updated = bytes(bits.bits), credential, now()
+            raise KeyError(f"status list {list_id} was never opened")
+        row.bits, row.credential, row.updated = bytes(bits.bits), credential, now()
         self.session.flush()
 
     def status_list_credential(self, url: str) -> dict[str, Any] | None:
@@ -350,6 +431,7 @@ class SqlRegistry:
             return None
         return row.credential
 
+    # -- certificates ---------------------------------------------------------------------
     def save_issued(self, issued: Sequence[IssuedCertificate]) -> None:
         for item in issued:
             self.session.add(
@@ -360,6 +442,7 @@ class SqlRegistry:
                     credential=item.credential,
                     jwt=item.jwt,
                     xml=item.xml,
+                    content_sha256=certificate_digest(item.certificate),
                     created=now(),
                 )
             )
@@ -380,3 +463,10 @@ class SqlRegistry:
     def status_entries_of(self, number: str) -> list[StatusEntry] | None:
         issued = self.issued(number)
         return None if issued is None else list(issued.status)
+
+    def registered_digest(self, number: str) -> str | None:
+        """The register's digest of certificate ``number`` (``certificates.Register``)."""
+        row = self.session.get(schema.CertificateRow, number)
+        if row is None:
+            return None
+        return row.content_sha256 or certificate_digest(certificate_from_credential(row.credential))
