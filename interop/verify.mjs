@@ -5,7 +5,12 @@
 //
 // BUNDLE: {credentials: [...], didDocuments: [...], statusLists: [...],
 //          contexts: {url: document}, now: "ISO date-time" (optional)}
-// Prints one JSON object per credential: {id, verified, status: {revocation, suspension}, errors}.
+// Prints one JSON object per credential:
+//   {id, verified, status: {revocation, suspension}, errors, keyLifetime}
+// keyLifetime is this script's reading of the verification method's W3C CID 1.0 `revoked` /
+// `expires` in the DID document against the proof's `created` (a proof made at or after either
+// is outside the key's lifetime): {created, revoked, expires, within}. The library itself
+// (DataIntegrityProof) does not look at either member; a verifier that cares applies this.
 import {readFileSync} from 'node:fs';
 import * as vc from '@digitalbazaar/vc';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
@@ -52,7 +57,18 @@ async function verifyOne(credential) {
   };
   collect(result.error);
   for(const r of result.results ?? []) collect(r.error);
-  return {id: credential.id, verified: result.verified, status, errors};
+  return {id: credential.id, verified: result.verified, status, errors, keyLifetime: keyLifetime(credential)};
+}
+
+function keyLifetime(credential) {
+  const {created, verificationMethod: id} = credential.proof ?? {};
+  const [base] = String(id).split('#');
+  const method = docs.get(base)?.verificationMethod?.find(m => m.id === id);
+  if(!method || !created) return null;
+  const at = Date.parse(created);
+  const ends = [method.revoked, method.expires].filter(Boolean).map(Date.parse);
+  return {created, revoked: method.revoked ?? null, expires: method.expires ?? null,
+    within: ends.every(end => at < end)};
 }
 
 if(repeat > 0) {

@@ -62,3 +62,44 @@ def test_digital_bazaar_verifies_our_credential_and_sees_revocation_and_tamperin
     assert results[0]["status"] == {"revocation": False, "suspension": False}
     assert results[1]["verified"] is True and results[1]["status"]["revocation"] is True
     assert results[2]["verified"] is False
+
+
+def test_digital_bazaar_verifies_from_the_published_did_document_after_a_key_is_revoked(
+    issuer_profile: Any, clock: Any, register: Any, application: Any, tmp_path: Path
+) -> None:
+    """Issue 13: a revoked key stays in did.json, marked ``revoked`` (W3C CID 1.0), so a
+    certificate signed before the revocation still verifies in an independent implementation
+    using only the published DID document; the published instant lets a verifier refuse what
+    was signed after it."""
+    from datetime import timedelta
+
+    from rcep_origin.certificates.issuer import Issuer
+    from rcep_origin.store.keystore import FileKeystore
+
+    keystore = FileKeystore(tmp_path / "home")
+    keystore.save_profile(issuer_profile)
+    keystore.create_key(clock.now - timedelta(days=30))
+    issuer = Issuer(issuer_profile, keystore.current_signer(), register, clock=clock)
+    before = issuer.issue([application])[0]
+    clock.now += timedelta(hours=1)
+    after = issuer.issue([application])[0]
+    kid = keystore.current_signer().key.kid
+    keystore.revoke_key(kid, clock.now - timedelta(minutes=30))
+    published = json.loads((keystore.home / "public" / "did.json").read_text("utf-8"))
+    method = next(m for m in published["verificationMethod"] if m["id"].endswith(f"#{kid}"))
+    assert "revoked" in method and method["id"] in published["assertionMethod"]
+    bundle = {
+        "credentials": [before.credential, after.credential],
+        "didDocuments": [published],
+        "statusLists": [issuer.status_list_credential(e.list_url) for e in before.status],
+        "contexts": {RCEP_ORIGIN_V1: context_document(RCEP_ORIGIN_V1)},
+        "now": clock.now.isoformat(),
+    }
+    signed_before, signed_after = node_verify(bundle, tmp_path)
+    assert signed_before["verified"] is True, signed_before["errors"]
+    assert signed_before["status"] == {"revocation": False, "suspension": False}
+    assert signed_before["keyLifetime"]["within"] is True
+    assert signed_before["keyLifetime"]["revoked"] == method["revoked"]
+    # Signed after the revocation: the published instant puts it outside the key's lifetime
+    # (the library itself leaves that judgement to the verifier; this project makes it).
+    assert signed_after["keyLifetime"]["within"] is False

@@ -1,6 +1,9 @@
 """Verify a certificate in any of its forms (JSON credential, JWT, XML, PDF) and say why.
 
-Each check reports pass, fail or unknown with a reason:
+Every form is decoded to one ``SignedCertificate`` record -- the certificate rebuilt from what
+the signature covers, the issuer key that made the signature, the signing time the signature
+covers, and the status entries -- and one pipeline checks it. Each check reports pass, fail or
+unknown with a reason:
 
     format       the document parses and is an rcep-origin certificate (schema)
     issuer       the issuer is a known issuing body (its keys are in the trust store)
@@ -8,6 +11,13 @@ Each check reports pass, fail or unknown with a reason:
     key          the key was in its lifetime when it signed (rotation, compromise)
     validity     now is within the one-year validity (Art. 3.16(6))
     status       neither revoked nor suspended (W3C Bitstring Status List)
+    register     the issuing body's register holds this number with this content
+
+The register check runs when a ``Register`` is given. Without one it is reported (unknown) only
+where it decides something: the signing key has since been reported compromised. A signature
+dated before the compromise then proves nothing by itself, since whoever holds the key can date
+a signature as they like (CID 1.0, "Revocation Semantics"); only the register shows the number
+was issued. Otherwise an offline check that passes everything stays ``valid``.
 
 The report is ``valid`` when every check passes, ``invalid`` when one fails, ``indeterminate``
 when none fails but one could not be settled (e.g. the status list is not at hand offline).
@@ -16,11 +26,12 @@ when none fails but one could not be settled (e.g. the status list is not at han
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from cryptography import x509
 
@@ -32,15 +43,20 @@ from rcep_origin.certificates.credential import (
     status_entries,
 )
 from rcep_origin.certificates.jose import JwtFormError, decode_jwt, jwt_header
-from rcep_origin.certificates.keys import Keyring, VerificationKey
-from rcep_origin.certificates.model import Certificate
+from rcep_origin.certificates.keys import (
+    Keyring,
+    VerificationKey,
+    read_published,
+    xml_certificate_key_id,
+)
+from rcep_origin.certificates.model import Certificate, certificate_digest
 from rcep_origin.certificates.status_list import Bitstring, StatusListError
 from rcep_origin.errors import InputError
 
 MAX_JSON_BYTES = 1024 * 1024
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024  # the largest document of any form (a PDF) looked at
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
-CHECK_ORDER = ["format", "issuer", "signature", "key", "validity", "status"]
+CHECK_ORDER = ["format", "issuer", "signature", "key", "validity", "status", "register"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +127,22 @@ class StatusDirectory(StatusSource, Protocol):
     def status_entries_of(self, number: str) -> list[StatusEntry] | None: ...
 
 
+@runtime_checkable
+class Register(Protocol):
+    """The issuing body's register of what it issued: for a certificate number, the
+    ``certificate_digest`` of the content issued under it, or None if it never issued it.
+
+    A register that also has an ``issuer_did`` attribute (its issuing body's DID) is consulted
+    only for that issuer's certificates; others get ``register: unknown`` instead of "never
+    issued here". Without it, pass a register only for certificates of its own issuer."""
+
+    def registered_digest(self, number: str) -> str | None: ...
+
+
 @dataclass
 class TrustStore:
     """The issuing bodies a verifier trusts: their Ed25519 keys (JSON, JWT) and their XML
-    signing certificates."""
+    signing certificates, each bound to the Ed25519 key whose lifetime it shares."""
 
     keys: Keyring = field(default_factory=Keyring)
     xml_certificates: dict[str, list[x509.Certificate]] = field(default_factory=dict)
@@ -130,6 +158,56 @@ class TrustStore:
 
     def issuers(self) -> set[str]:
         return {k.controller for k in self.keys} | set(self.xml_certificates)
+
+    def add_xml_certificate(self, issuer: str, certificate: x509.Certificate) -> None:
+        known = self.xml_certificates.setdefault(issuer, [])
+        if certificate not in known:
+            known.append(certificate)
+
+    def xml_signing_key(self, certificate: x509.Certificate, issuer: str) -> VerificationKey | None:
+        """The key an XML signing certificate of ``issuer`` belongs to (named by its subject,
+        ``<did>#<kid>``): its lifetime is the certificate's. None if ``issuer`` has no such key."""
+        key_id = xml_certificate_key_id(certificate)
+        key = None if key_id is None else self.keys.get(key_id)
+        return key if key is not None and key.controller == issuer else None
+
+    def add_published(self, document: Mapping[str, Any]) -> None:
+        """Trust what an issuer publishes: a ``did.json`` or a ``jwks.json`` (or a keystore's
+        ``keys.json``). Raises ``PublishedKeysError`` (an ``InputError``) naming a bad member."""
+        published = read_published(document)
+        for key in published.keys:
+            self.keys.merge(key)
+        for issuer, certificate in published.xml_certificates:
+            self.add_xml_certificate(issuer, certificate)
+
+
+def trust_from_published(*documents: Mapping[str, Any]) -> TrustStore:
+    """A trust store built from what issuers publish -- their ``did.json`` and/or ``jwks.json``
+    (already parsed) -- with every key's lifetime and the XML signing certificates, so that an
+    importer with nothing else verifies all four forms. A key published in both documents keeps
+    the strictest lifetime either gives."""
+    trust = TrustStore()
+    for document in documents:
+        trust.add_published(document)
+    return trust
+
+
+def trust_from_records(records: Iterable[dict[str, Any]]) -> TrustStore:
+    return TrustStore(Keyring(VerificationKey.from_record(r) for r in records))
+
+
+@dataclass(frozen=True)
+class SignedCertificate:
+    """What every form decodes to once its signature checks out; the rest of the pipeline (key
+    lifetime, validity, status, register) works on this alone."""
+
+    certificate: Certificate  # rebuilt only from what the signature covers
+    key: VerificationKey | None  # the issuer key that signed; None: the signer is bound to none
+    signed_at: datetime | None  # the signing time the signature covers; None: it covers none
+    signer: str  # who made the signature, in words, for the reasons
+    # The status entries the document carries; None for a form that carries none (XML).
+    status: tuple[StatusEntry, ...] | None
+    status_error: str | None = None  # a malformed credentialStatus
 
 
 def detect_form(data: bytes) -> str:
@@ -166,6 +244,27 @@ def parse_json(data: bytes) -> dict[str, Any]:
     return parsed
 
 
+# ----------------------------------------------------------------------------------- pipeline
+
+
+def _pipeline(
+    report: VerificationReport,
+    signed: SignedCertificate | None,
+    trust: TrustStore,
+    status: StatusSource | None,
+    now: datetime,
+    register: Register | None,
+) -> VerificationReport:
+    """The checks after the signature, the same for every form."""
+    if signed is None:  # format, issuer or signature failed: nothing signed to check further
+        return report
+    _key_lifetime(report, signed)
+    _validity(report, signed.certificate, now)
+    _status(report, signed, trust, status)
+    _register(report, signed, register)
+    return report
+
+
 def verify_credential_json(
     credential: dict[str, Any],
     trust: TrustStore,
@@ -173,61 +272,198 @@ def verify_credential_json(
     now: datetime,
     *,
     form: str = "json",
+    register: Register | None = None,
 ) -> VerificationReport:
     report = VerificationReport(form)
+    signed = _decode_credential(credential, trust, report)
+    return _pipeline(report, signed, trust, status, now, register)
+
+
+def verify_jwt(
+    token: str,
+    trust: TrustStore,
+    status: StatusSource | None,
+    now: datetime,
+    *,
+    register: Register | None = None,
+) -> VerificationReport:
+    report = VerificationReport("jwt")
+    signed = _decode_jwt(token, trust, report)
+    return _pipeline(report, signed, trust, status, now, register)
+
+
+def verify_xml_document(
+    data: bytes,
+    trust: TrustStore,
+    status: StatusSource | None,
+    now: datetime,
+    *,
+    register: Register | None = None,
+) -> VerificationReport:
+    report = VerificationReport("xml")
+    signed = _decode_xml(data, trust, report, now)
+    return _pipeline(report, signed, trust, status, now, register)
+
+
+Verifier = Callable[[bytes], VerificationReport]
+
+
+def verify_document(
+    data: bytes,
+    trust: TrustStore,
+    status: StatusSource | None,
+    *,
+    now: datetime | None = None,
+    register: Register | None = None,
+) -> VerificationReport:
+    """Verify a certificate in whichever form it comes. Bad input is a failed ``format`` check,
+    never an exception: a verifier always gets a report. ``status`` finds the status lists (and,
+    for the XML form, a certificate's status entries); ``register`` is the issuing body's
+    register, without which nothing shows the number was ever issued (see the module)."""
+    now = now or datetime.now(UTC)
+    try:
+        if len(data) > MAX_DOCUMENT_BYTES:
+            raise InputError(f"refused: larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB")
+        form = detect_form(data)
+    except InputError as exc:
+        report = VerificationReport("unknown")
+        report.add("format", FAIL, exc.message)
+        return report
+    try:
+        if form == "json":
+            return verify_credential_json(parse_json(data), trust, status, now, register=register)
+        if form == "jwt":
+            token = data.decode("ascii", errors="replace").strip()
+            return verify_jwt(token, trust, status, now, register=register)
+        if form == "pdf":
+            from rcep_origin.certificates.pdf import extract_credential
+
+            return verify_credential_json(
+                parse_json(extract_credential(data)),
+                trust,
+                status,
+                now,
+                form="pdf",
+                register=register,
+            )
+        return verify_xml_document(data, trust, status, now, register=register)
+    except InputError as exc:
+        report = VerificationReport(form)
+        report.add("format", FAIL, f"{exc.path}: {exc.message}" if exc.path else exc.message)
+        return report
+
+
+# ------------------------------------------------------------------------ decoding each form
+
+
+def _decode_credential(
+    credential: dict[str, Any], trust: TrustStore, report: VerificationReport
+) -> SignedCertificate | None:
     certificate = _read_certificate(credential, report)
     if certificate is None:
-        return report
+        return None
     issuer = certificate.issuing_body.id
     proof, reason = data_integrity.read_proof(credential)
     key = _issuer_key(report, trust, issuer, None if proof is None else proof["verificationMethod"])
     if key is None:
-        return report
+        return None
     if proof is None:
         report.add("signature", FAIL, reason)
-        return report
+        return None
     check = _verified_proof(credential, key, trust)
     report.add("signature", PASS if check.valid else FAIL, check.reason)
     if not check.valid or check.created is None:
-        return report
-    _key_lifetime(report, key, check.created, certificate)
-    _validity(report, certificate, now)
-    _status(report, credential, trust, status)
-    return report
+        return None
+    return _signed(certificate, key, check.created, f"{key.id}", credential)
 
 
-def verify_jwt(
-    token: str, trust: TrustStore, status: StatusSource | None, now: datetime
-) -> VerificationReport:
-    report = VerificationReport("jwt")
+def _decode_jwt(
+    token: str, trust: TrustStore, report: VerificationReport
+) -> SignedCertificate | None:
     try:
         header = jwt_header(token)
     except JwtFormError as exc:
         report.add("format", FAIL, exc.message)
-        return report
+        return None
     issuer = str(header["kid"]).split("#")[0]
-    key = _issuer_key(report, trust, issuer, header["kid"], before_format=True)
+    key = _issuer_key(report, trust, issuer, header["kid"])
     if key is None:
-        return report
+        return None
     payload = decode_jwt(token, key)
     if payload is None:
         report.add(
             "signature", FAIL, "the JWS signature does not match: altered or signed by another key"
         )
-        return report
+        return None
     certificate = _read_certificate(payload, report)
     if certificate is None:
-        return report
+        return None
     if certificate.issuing_body.id != issuer:
         report.add(
             "signature", FAIL, "the JWT was signed by another issuer than the certificate names"
         )
-        return report
+        return None
     report.add("signature", PASS, f"signed by {key.id}")
-    _key_lifetime(report, key, datetime.fromtimestamp(header["iat"], tz=UTC), certificate)
-    _validity(report, certificate, now)
-    _status(report, payload, trust, status)
-    return report
+    # iat is in the protected header, so the signature covers the signing time.
+    signed_at = datetime.fromtimestamp(header["iat"], tz=UTC)
+    return _signed(certificate, key, signed_at, key.id, payload)
+
+
+def _decode_xml(
+    data: bytes, trust: TrustStore, report: VerificationReport, now: datetime
+) -> SignedCertificate | None:
+    from rcep_origin.certificates.xml_form import (
+        XmlSignatureError,
+        certificate_from_xml,
+        verify_xml,
+    )
+
+    # What the document claims, only to name its issuer (as the JSON form reads its issuer
+    # before checking the proof); what is reported is rebuilt from the signed content below.
+    claimed = certificate_from_xml(data)
+    report.add("format", PASS, "an rcep-origin certificate XML document (XSD valid)")
+    issuer = claimed.issuing_body.id
+    report.issuer = issuer
+    if not _known_issuer(report, trust, issuer):
+        return None
+    pinned = trust.xml_certificates.get(issuer, [])
+    if not pinned:
+        report.add("signature", FAIL, f"no XML signing certificate of {issuer} is trusted")
+        return None
+    try:
+        checked = verify_xml(data, pinned, at=now)
+    except XmlSignatureError as exc:
+        report.add("signature", FAIL, exc.message)
+        return None
+    certificate = checked.certificate
+    if certificate.issuing_body.id != issuer:  # cannot happen with an enveloped signature
+        report.add("signature", FAIL, "the signed content names another issuing body")
+        return None
+    signer = checked.signed_by.subject.rfc4514_string()
+    report.add("signature", PASS, f"XML-DSig by {signer}")
+    report.certificate = certificate
+    return SignedCertificate(
+        certificate=certificate,
+        key=trust.xml_signing_key(checked.signed_by, issuer),
+        signed_at=checked.signed_at,
+        signer=f"the XML signing certificate {signer}",
+        status=None,
+    )
+
+
+def _signed(
+    certificate: Certificate,
+    key: VerificationKey,
+    signed_at: datetime,
+    signer: str,
+    credential: dict[str, Any],
+) -> SignedCertificate:
+    try:
+        entries: tuple[StatusEntry, ...] = tuple(status_entries(credential))
+        error = None
+    except CredentialFormError as exc:
+        entries, error = (), exc.message
+    return SignedCertificate(certificate, key, signed_at, signer, entries, error)
 
 
 def _read_certificate(credential: dict[str, Any], report: VerificationReport) -> Certificate | None:
@@ -243,18 +479,19 @@ def _read_certificate(credential: dict[str, Any], report: VerificationReport) ->
     return certificate
 
 
-def _issuer_key(
-    report: VerificationReport,
-    trust: TrustStore,
-    issuer: str,
-    method: str | None,
-    *,
-    before_format: bool = False,
-) -> VerificationKey | None:
+def _known_issuer(report: VerificationReport, trust: TrustStore, issuer: str) -> bool:
     if issuer not in trust.issuers():
         report.add("issuer", FAIL, f"{issuer} is not a known issuing body")
-        return None
+        return False
     report.add("issuer", PASS, f"{issuer} is a known issuing body")
+    return True
+
+
+def _issuer_key(
+    report: VerificationReport, trust: TrustStore, issuer: str, method: str | None
+) -> VerificationKey | None:
+    if not _known_issuer(report, trust, issuer):
+        return None
     key = None if method is None else trust.keys.get(method)
     if key is None or key.controller != issuer:
         report.add("signature", FAIL, f"the signing key {method} is not a key of {issuer}")
@@ -262,10 +499,28 @@ def _issuer_key(
     return key
 
 
-def _key_lifetime(
-    report: VerificationReport, key: VerificationKey, signed_at: datetime, certificate: Certificate
-) -> None:
-    ok, why = key.signed_in_lifetime(signed_at)
+# ------------------------------------------------------------------- checks after the signature
+
+
+def _key_lifetime(report: VerificationReport, signed: SignedCertificate) -> None:
+    key = signed.key
+    if key is None:
+        report.add(
+            "key",
+            FAIL,
+            f"{signed.signer} belongs to no known key of {signed.certificate.issuing_body.id}, "
+            "so its lifetime cannot be checked",
+        )
+        return
+    if signed.signed_at is None:
+        report.add(
+            "key",
+            FAIL,
+            f"{key.kid}: the signature covers no signing time, so the key's lifetime cannot be "
+            "checked",
+        )
+        return
+    ok, why = key.signed_in_lifetime(signed.signed_at)
     report.add("key", PASS if ok else FAIL, f"{key.kid}: {why}")
 
 
@@ -287,19 +542,31 @@ def _validity(report: VerificationReport, certificate: Certificate, now: datetim
 
 def _status(
     report: VerificationReport,
-    credential: dict[str, Any],
+    signed: SignedCertificate,
     trust: TrustStore,
     source: StatusSource | None,
 ) -> None:
-    try:
-        entries = status_entries(credential)
-    except CredentialFormError as exc:
-        report.add("status", FAIL, exc.message)
+    if signed.status_error is not None:
+        report.add("status", FAIL, signed.status_error)
         return
+    entries: Iterable[StatusEntry] | None = signed.status
+    if entries is None:  # the form carries none: ask the issuer's registry, if at hand
+        lookup = getattr(source, "status_entries_of", None)
+        entries = None if lookup is None else lookup(signed.certificate.number)
+        if entries is None:
+            report.add(
+                "status",
+                UNKNOWN,
+                f"the {report.form.upper()} form carries no status entry and the issuing body's "
+                "registry is not at hand",
+            )
+            return
+    entries = list(entries)
     if not entries:
         report.add("status", UNKNOWN, "the certificate names no status list")
         return
-    results = [_entry_status(entry, report.issuer or "", trust, source) for entry in entries]
+    issuer = signed.certificate.issuing_body.id
+    results = [_entry_status(entry, issuer, trust, source) for entry in entries]
     for result, reason in results:
         if result != PASS:
             report.add("status", result, reason)
@@ -325,6 +592,47 @@ def _entry_status(
     return PASS, f"not {'revoked' if entry.purpose == 'revocation' else 'suspended'}"
 
 
+def _register(
+    report: VerificationReport, signed: SignedCertificate, register: Register | None
+) -> None:
+    certificate = signed.certificate
+    number = certificate.number
+    if register is None:
+        key = signed.key
+        if key is not None and key.revoked is not None:
+            report.add(
+                "register",
+                UNKNOWN,
+                f"{key.kid} was reported compromised from {key.revoked.isoformat()}: whoever "
+                "holds it can date a signature before that, and an offline check cannot prove "
+                f"{number} was ever issued; only the issuing body's register can",
+            )
+        return
+    owner = getattr(register, "issuer_did", None)
+    if isinstance(owner, str) and owner != certificate.issuing_body.id:
+        report.add(
+            "register",
+            UNKNOWN,
+            f"the register at hand is {owner}'s, not {certificate.issuing_body.id}'s",
+        )
+        return
+    registered = register.registered_digest(number)
+    if registered is None:
+        report.add(
+            "register",
+            FAIL,
+            f"{number} is not in the issuing body's register: it was never issued",
+        )
+    elif not hmac.compare_digest(registered, certificate_digest(certificate)):
+        report.add(
+            "register",
+            FAIL,
+            f"the register holds other content under {number}: this is not what was issued",
+        )
+    else:
+        report.add("register", PASS, f"{number} is in the issuing body's register, as issued")
+
+
 def _verified_proof(
     credential: dict[str, Any], key: VerificationKey, trust: TrustStore
 ) -> data_integrity.ProofCheck:
@@ -344,7 +652,8 @@ def _verified_proof(
 def _verified_list(
     listing: dict[str, Any], entry: StatusEntry, issuer: str, trust: TrustStore
 ) -> Bitstring | str:
-    """The list's bits once its signature, issuer and purpose check out, else the reason."""
+    """The list's bits once its signature, signing key's lifetime, issuer and purpose check
+    out, else the reason."""
     fingerprint = hashlib.sha256(json.dumps(listing, sort_keys=True).encode("utf-8")).hexdigest()
     cached = trust._verified_lists.get(fingerprint)
     if cached is None:
@@ -354,8 +663,14 @@ def _verified_list(
             return f"the {entry.purpose} list is not signed by the certificate's issuer"
         if listing.get("id") != entry.list_url:
             return f"the list served for {entry.list_url} is another list"
-        if not data_integrity.verify(listing, key).valid:
+        check = data_integrity.verify(listing, key)
+        if not check.valid or check.created is None:
             return f"the {entry.purpose} list's signature does not verify"
+        # A list re-signed with a compromised key could clear a revocation: the key must have
+        # been in its lifetime when it signed the list, as for a certificate.
+        in_lifetime, why = key.signed_in_lifetime(check.created)
+        if not in_lifetime:
+            return f"the {entry.purpose} list was signed by {key.kid} outside its lifetime: {why}"
         subject = listing.get("credentialSubject", {})
         if not isinstance(subject, dict) or subject.get("statusPurpose") != entry.purpose:
             return f"the list at {entry.list_url} is not a {entry.purpose} list"
@@ -367,87 +682,3 @@ def _verified_list(
             trust._verified_lists.clear()
         trust._verified_lists[fingerprint] = cached
     return cached
-
-
-def trust_from_records(records: Iterable[dict[str, Any]]) -> TrustStore:
-    return TrustStore(Keyring(VerificationKey.from_record(r) for r in records))
-
-
-Verifier = Callable[[bytes], VerificationReport]
-
-
-def verify_document(
-    data: bytes, trust: TrustStore, status: StatusSource | None, *, now: datetime | None = None
-) -> VerificationReport:
-    """Verify a certificate in whichever form it comes. Bad input is a failed ``format`` check,
-    never an exception: a verifier always gets a report."""
-    now = now or datetime.now(UTC)
-    try:
-        if len(data) > MAX_DOCUMENT_BYTES:
-            raise InputError(f"refused: larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB")
-        form = detect_form(data)
-    except InputError as exc:
-        report = VerificationReport("unknown")
-        report.add("format", FAIL, exc.message)
-        return report
-    try:
-        if form == "json":
-            return verify_credential_json(parse_json(data), trust, status, now)
-        if form == "jwt":
-            return verify_jwt(data.decode("ascii", errors="replace").strip(), trust, status, now)
-        if form == "pdf":
-            from rcep_origin.certificates.pdf import extract_credential
-
-            report = verify_credential_json(
-                parse_json(extract_credential(data)), trust, status, now
-            )
-            report.form = "pdf"
-            return report
-        return verify_xml_document(data, trust, status, now)
-    except InputError as exc:
-        report = VerificationReport(form)
-        report.add("format", FAIL, f"{exc.path}: {exc.message}" if exc.path else exc.message)
-        return report
-
-
-def verify_xml_document(
-    data: bytes, trust: TrustStore, status: StatusSource | None, now: datetime
-) -> VerificationReport:
-    from rcep_origin.certificates.xml_form import XmlSignatureError, verify_xml
-
-    report = VerificationReport("xml")
-    certificates = [c for certs in trust.xml_certificates.values() for c in certs]
-    try:
-        checked = verify_xml(data, certificates)
-    except XmlSignatureError as exc:
-        report.add("format", PASS, "an rcep-origin certificate XML document")
-        report.add("signature", FAIL, exc.message)
-        return report
-    certificate = checked.certificate
-    report.certificate = certificate
-    report.issuer = certificate.issuing_body.id
-    report.add("format", PASS, "an rcep-origin certificate XML document (XSD valid)")
-    signer_issuers = [
-        issuer for issuer, certs in trust.xml_certificates.items() if checked.signed_by in certs
-    ]
-    if certificate.issuing_body.id not in signer_issuers:
-        report.add(
-            "issuer",
-            FAIL,
-            f"signed by a key of {', '.join(signer_issuers) or 'an unknown party'}, not of {certificate.issuing_body.id}",
-        )
-        return report
-    report.add("issuer", PASS, f"{certificate.issuing_body.id} is a known issuing body")
-    report.add("signature", PASS, f"XML-DSig by {checked.signed_by.subject.rfc4514_string()}")
-    _validity(report, certificate, now)
-    lookup = getattr(status, "status_entries_of", None)
-    entries = None if lookup is None else lookup(certificate.number)
-    if entries is None:
-        report.add(
-            "status",
-            UNKNOWN,
-            "the XML form carries no status entry and the issuing body's registry is not at hand",
-        )
-        return report
-    _status(report, {"credentialStatus": [e.to_json() for e in entries]}, trust, status)
-    return report

@@ -21,6 +21,13 @@ chain is built and no key embedded in the document is trusted. What a verifier r
 only from what the signature covers (signxml's ``signed_xml``), never from the document as
 received: text around a comment, a second signature or a wrapped copy cannot change what is
 reported.
+
+The signing time is an element of the certificate, ``signingTime``, written just before the
+signature and so covered by it (like the JSON proof's ``created`` and the JWT's ``iat``): the
+verifier checks it against the lifetime of the issuer key the signing certificate belongs to, so
+a key retired or reported compromised bounds the XML form exactly as it bounds the others. A
+``ds:SignatureProperties`` or XAdES ``SigningTime`` would be a second signed reference, which
+this verifier refuses on purpose (one reference, to the whole document).
 """
 
 from __future__ import annotations
@@ -29,12 +36,12 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from importlib import resources
 from types import NoneType, UnionType
-from typing import Any, Union, get_args, get_origin
+from typing import Any, Protocol, Union, get_args, get_origin
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature as CryptoInvalidSignature
@@ -58,6 +65,7 @@ MAX_XML_BYTES = 2 * 1024 * 1024
 SCHEMA_FILE = "certificate-of-origin-1.0.xsd"
 
 _ROOT = "certificateOfOrigin"
+_SIGNING_TIME = "signingTime"  # not a Certificate field: when the issuing body signed
 _LIST_ITEMS = {"goods": "goodsItem", "flags": "flag"}  # list field -> its item element
 _SIGNATURE = f"{{{DSIG_NAMESPACE}}}Signature"
 _DS = {"ds": DSIG_NAMESPACE}
@@ -82,10 +90,18 @@ class XmlSignatureError(XmlFormError):
 
 @dataclass(frozen=True)
 class XmlVerification:
-    """A verified document: who signed it, and the certificate rebuilt from the signed XML only."""
+    """A verified document: who signed it, when (``signingTime``, None if the signed content has
+    none), and the certificate rebuilt from the signed XML only."""
 
     signed_by: x509.Certificate
     certificate: Certificate
+    signed_at: datetime | None = None
+
+
+class XmlCertificateSigner(Protocol):
+    """Renders a certificate as XML and signs it, stamped with ``signed_at`` (default: now)."""
+
+    def __call__(self, certificate: Certificate, signed_at: datetime | None = None) -> bytes: ...
 
 
 # ----------------------------------------------------------------------------------- writing
@@ -171,7 +187,7 @@ def _read_fields(element: etree._Element, model: type[BaseModel]) -> dict[str, A
     for child in element.iterchildren(etree.Element):
         field = layout.get(child.tag)
         if field is None:
-            continue  # ds:Signature, the only element the schema admits beside the fields
+            continue  # signingTime and ds:Signature, the elements beside the model's fields
         if field.is_list:
             items = child.iterchildren(etree.Element)
             values[field.name] = [_read_value(item, field.model) for item in items]
@@ -353,16 +369,30 @@ def _tag(local_name: str) -> str:
 
 
 def sign_xml(
-    unsigned: bytes, private_key: ec.EllipticCurvePrivateKey, certificate: x509.Certificate
+    unsigned: bytes,
+    private_key: ec.EllipticCurvePrivateKey,
+    certificate: x509.Certificate,
+    *,
+    signed_at: datetime | None = None,
 ) -> bytes:
-    """Sign a certificate's XML for the issuing body (Annex 3B(h)): an enveloped XML Signature
-    over the whole document, ECDSA P-256 / SHA-256, the certificate in KeyInfo, appended as the
-    last child of the root. Only a schema-valid, unsigned certificate is signed."""
+    """Sign a certificate's XML for the issuing body (Annex 3B(h)): the signing time
+    (``signed_at``, default now; whole seconds, UTC) as ``signingTime``, then an enveloped XML
+    Signature over the whole document, ECDSA P-256 / SHA-256, the certificate in KeyInfo,
+    appended as the last child of the root. Only a schema-valid, unsigned certificate is signed."""
     root = _parse(unsigned)
     _validate(root)
     if len(root) and etree.QName(root[-1]).namespace == DSIG_NAMESPACE:
         raise XmlFormError("the document is signed already", path=f"/{_ROOT}/Signature")
+    if root.find(_tag(_SIGNING_TIME)) is not None:
+        raise XmlFormError(
+            "the signing time is written when signing, not before", path=f"/{_ROOT}/{_SIGNING_TIME}"
+        )
+    if signed_at is not None and signed_at.tzinfo is None:
+        raise XmlFormError("signed_at is a timezone-aware datetime", path="signed_at")
     _check_signing_identity(private_key, certificate)
+    instant = (signed_at or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    etree.SubElement(root, _tag(_SIGNING_TIME)).text = instant.strftime("%Y-%m-%dT%H:%M:%SZ")
+    _validate(root)
     signer = XMLSigner(
         method=SignatureConstructionMethod.enveloped,
         signature_algorithm=SignatureMethod.ECDSA_SHA256,
@@ -481,8 +511,18 @@ def verify_xml(
             reasons.append((f"trusted[{index}]", _reason(exc)))
             continue
         signed_root = _signed_root(result)
-        return XmlVerification(signed_by=candidate, certificate=_certificate(signed_root))
+        return XmlVerification(
+            signed_by=candidate,
+            certificate=_certificate(signed_root),
+            signed_at=_signing_time(signed_root),
+        )
     raise _untrusted(reasons)
+
+
+def _signing_time(signed_root: etree._Element) -> datetime | None:
+    # Read from the signed content only; the schema has fixed its form (UTC, whole seconds).
+    text = signed_root.findtext(_tag(_SIGNING_TIME))
+    return None if text is None else datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _require_one_signature(root: etree._Element) -> None:

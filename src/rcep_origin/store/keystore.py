@@ -7,8 +7,10 @@ Layout of the home directory::
     issuer.json                 the issuer profile (DID, name, Party, signatory, URLs)
     keys/keys.json              every key's public record and lifetime
     keys/<kid>.pem              Ed25519 private keys (mode 0600)
-    keys/xml-<kid>.pem|.crt     the P-256 key and self-signed certificate for XML-DSig
-    public/did.json, jwks.json  what the issuer publishes
+    keys/xml-<kid>.pem|.crt     the P-256 key and self-signed certificate for XML-DSig (subject
+                                CN "<did>#<kid>": it shares the key's lifetime)
+    public/did.json, jwks.json  what the issuer publishes: every key ever used, with its
+                                lifetime, and its XML signing certificate (certificates.keys)
     rcep-origin.db              the registry (SQLite), unless a database URL names another
 
 Every write goes to a temporary file and is renamed into place.
@@ -20,9 +22,10 @@ import json
 import os
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -39,7 +42,11 @@ from rcep_origin.certificates.keys import (
     retire,
 )
 from rcep_origin.certificates.model import Certificate
+from rcep_origin.certificates.verification import TrustStore
 from rcep_origin.errors import InputError
+
+if TYPE_CHECKING:  # signxml and lxml load only when XML is signed
+    from rcep_origin.certificates.xml_form import XmlCertificateSigner
 
 
 class StoreError(InputError):
@@ -120,15 +127,23 @@ class FileKeystore:
         return signer.key
 
     def revoke_key(self, kid: str, at: datetime) -> VerificationKey:
+        """Report key ``kid`` (and its XML signing certificate) compromised from ``at``: what it
+        signed from then on fails. It stays published, marked ``revoked``, so what it signed
+        before still verifies (a key left out of did.json would fail everything it signed)."""
+        if at.tzinfo is None:
+            raise StoreError("the revocation instant names its time zone", path="at")
         at = at.replace(microsecond=0)
         keys = [VerificationKey.from_record(r) for r in self.records()]
         found = [k for k in keys if k.kid == kid]
         if not found:
             raise StoreError(f"no key {kid}", path="kid")
+        # A revocation only ever moves earlier: published verifiers keep the first instant
+        # (CID: "once the value is set, it is not expected to be updated"), and a later one
+        # would widen what the compromised key may have signed.
         updated = [
             k
             if k.kid != kid
-            else VerificationKey(k.controller, k.kid, k.public_key, k.created, k.retired, at)
+            else replace(k, revoked=at if k.revoked is None else min(k.revoked, at))
             for k in keys
         ]
         self._save_keys(updated)
@@ -140,8 +155,28 @@ class FileKeystore:
             self.keys_dir / "keys.json",
             {"issuer": profile.did, "keys": [k.to_record() for k in keys]},
         )
-        _write_json(self.home / "public" / "did.json", did_document(profile.did, keys))
-        _write_json(self.home / "public" / "jwks.json", jwks(keys))
+        self.publish()
+
+    def did_document(self) -> dict[str, Any]:
+        """What ``public/did.json`` holds: every key with its lifetime and XML certificate."""
+        return did_document(self.profile().did, list(self.keyring()), self.xml_certificates())
+
+    def jwks(self) -> dict[str, Any]:
+        """What ``public/jwks.json`` holds: every key with its lifetime and XML certificate."""
+        return jwks(list(self.keyring()), self.xml_certificates())
+
+    def publish(self) -> None:
+        """(Re)write ``public/did.json`` and ``public/jwks.json`` from the keys."""
+        _write_json(self.home / "public" / "did.json", self.did_document())
+        _write_json(self.home / "public" / "jwks.json", self.jwks())
+
+    def add_to(self, trust: TrustStore) -> None:
+        """Trust this issuer's keys and XML signing certificates, lifetimes included."""
+        did = self.profile().did
+        for key in self.keyring():
+            trust.keys.merge(key)
+        for certificate in self.xml_certificates():
+            trust.add_xml_certificate(did, certificate)
 
     def current_signer(self) -> Ed25519Signer:
         current = [k for k in self.keyring() if k.retired is None and k.revoked is None]
@@ -182,15 +217,40 @@ class FileKeystore:
             (self.keys_dir / f"xml-{kid}.crt").read_bytes()
         )
 
-    def xml_signer(self) -> Callable[[Certificate], bytes]:
-        """Renders a certificate as XML and signs it with the current XML-DSig identity."""
-        from rcep_origin.certificates.xml_form import certificate_to_xml, sign_xml
-
+    def xml_signer(self, clock: Callable[[], datetime] | None = None) -> XmlCertificateSigner:
+        """Renders a certificate as XML and signs it with the current XML-DSig identity. The
+        signing time it stamps (and the verifier checks against the key's lifetime) is the one
+        the caller passes, else ``clock()``, else now: an issuer passes the instant it stamps
+        on the JSON proof and the JWT, so the forms agree."""
         private_key, certificate = self.xml_identity()
-        return lambda issued: sign_xml(certificate_to_xml(issued), private_key, certificate)
+        return _XmlSigner(private_key, certificate, clock)
 
     def xml_certificates(self) -> list[x509.Certificate]:
         return [
             x509.load_pem_x509_certificate(p.read_bytes())
             for p in sorted(self.keys_dir.glob("xml-*.crt"))
         ]
+
+
+class _XmlSigner:
+    def __init__(
+        self,
+        private_key: ec.EllipticCurvePrivateKey,
+        certificate: x509.Certificate,
+        clock: Callable[[], datetime] | None,
+    ):
+        self._private_key = private_key
+        self._certificate = certificate
+        self._clock = clock
+
+    def __call__(self, certificate: Certificate, signed_at: datetime | None = None) -> bytes:
+        from rcep_origin.certificates.xml_form import certificate_to_xml, sign_xml
+
+        if signed_at is None and self._clock is not None:
+            signed_at = self._clock()
+        return sign_xml(
+            certificate_to_xml(certificate),
+            self._private_key,
+            self._certificate,
+            signed_at=signed_at,
+        )
