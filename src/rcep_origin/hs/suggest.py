@@ -7,9 +7,11 @@ text, product descriptions are trade language, and the right subheading is often
 match (measured accuracy, variants tried and latency: ``bench/bench_hs_suggest.py``). Nothing is
 downloaded.
 
-The fitted model is built once per process, on first use. Fitting takes 0.6-1 s on a 2-core
-machine (more when it is busy), so the fitted arrays are also kept in a cache file (``.npz``, no
-pickle) named by a hash of the nomenclature text and the model settings, under
+The fitted model is built once per process, on first use. NumPy, SciPy and scikit-learn are
+imported only then, inside the functions that use them: the origin engine imports this package
+for its codes and must stay light (DESIGN.md; ``tests/test_engine_light.py``). Fitting takes
+0.6-1 s on a 2-core machine (more when it is busy), so the fitted arrays are also kept in a cache
+file (``.npz``, no pickle) named by a hash of the nomenclature text and the model settings, under
 ``$RCEP_ORIGIN_CACHE_DIR`` or the user cache directory. A cache that cannot be read or written is
 ignored: the model is then fitted in memory.
 
@@ -31,17 +33,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from rcep_origin.hs.codes import HsCode
 from rcep_origin.hs.nomenclature import describe, subheadings
 
+if TYPE_CHECKING:
+    import numpy as np
+
+    _Scores = np.ndarray[Any, np.dtype[np.float64]]
+
 _SUGGEST_EDITIONS = ("HS2022",)  # the editions whose descriptions are known
 _WORDS = re.compile(r"[a-z]+|[0-9]+")
-
-_Scores = np.ndarray[Any, np.dtype[np.float64]]
 # Suggestions are sorted out of the subheadings that score at least the top-th best of every
 # _SAMPLE_STEP-th one: about top x _SAMPLE_STEP candidates per description instead of all 5,600.
 _SAMPLE_STEP = 16
@@ -138,6 +141,7 @@ def _normalised(text: str) -> str:
 
 class _Model:
     def __init__(self, edition: str, config: _Config) -> None:
+        import numpy as np
         from sklearn.feature_extraction.text import HashingVectorizer
 
         codes = subheadings(edition)
@@ -180,6 +184,7 @@ class _Model:
         return texts
 
     def _fit(self, texts: list[str], config: _Config) -> dict[str, Any]:
+        import numpy as np
         from sklearn.feature_extraction.text import TfidfTransformer
         from sklearn.preprocessing import normalize
 
@@ -235,6 +240,7 @@ class _Model:
         in double precision (the matrix is stored in single precision and upcast exactly), and
         each text's column comes out the same whether it is scored alone or in a batch: the
         features a text does not use add exact zeros."""
+        import numpy as np
         from sklearn.preprocessing import normalize
 
         if not texts:
@@ -255,6 +261,8 @@ class _Model:
         order, leaving out those that score 0. Only the subheadings scoring at least the
         ``top``-th best of a sample of every ``_SAMPLE_STEP``-th subheading are sorted: that
         floor is never above the ``top``-th best of all, so nothing that belongs is missed."""
+        import numpy as np
+
         n_texts = scores.shape[1]
         if top == 0 or n_texts == 0:
             return [()] * n_texts
@@ -284,6 +292,8 @@ class _Model:
         """``code``'s score among one text's ``scores`` of every subheading: a subheading's own,
         a heading's or chapter's that of its best subheading, 0.0 for a code not in the
         nomenclature."""
+        import numpy as np
+
         if code.level == 6:
             i = self.index.get(code.digits)
             return 0.0 if i is None else round(float(scores[i]), 6)
@@ -323,6 +333,8 @@ def _cache_file(digest: str) -> Path:
 
 
 def _read_cache(digest: str) -> dict[str, Any] | None:
+    import numpy as np
+
     try:
         with np.load(_cache_file(digest), allow_pickle=False) as stored:
             return {name: stored[name] for name in ("idf", "data", "indices", "indptr", "shape")}
@@ -331,6 +343,8 @@ def _read_cache(digest: str) -> dict[str, Any] | None:
 
 
 def _write_cache(digest: str, arrays: dict[str, Any]) -> None:
+    import numpy as np
+
     target = _cache_file(digest)
     tmp_name = None
     try:

@@ -2,9 +2,9 @@
 
 The catalogues are gettext ``.po`` files under ``locale/<locale>/LC_MESSAGES/prereview.po``
 (English and Simplified Chinese), edited by translators as text. They are compiled in memory
-with Babel the first time a language is used (a few milliseconds, once per process), so there
-is no binary ``.mo`` file to forget to rebuild. An unknown language falls back to English; a
-message missing from a catalogue falls back to its English id.
+with Babel (imported only then) the first time a language is used (a few milliseconds, once per
+process), so there is no binary ``.mo`` file to forget to rebuild. An unknown language falls back
+to English; a message missing from a catalogue falls back to its English id.
 """
 
 from __future__ import annotations
@@ -16,11 +16,10 @@ from decimal import Decimal
 from functools import cache
 from importlib import resources
 from io import BytesIO
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
+if TYPE_CHECKING:
+    from babel.support import Translations
 
 DOMAIN = "prereview"
 LOCALES = ("en", "zh_Hans")
@@ -46,6 +45,12 @@ def catalogue_path(locale: str) -> Any:
 
 @cache
 def translations(locale: str) -> Translations:
+    # Babel is imported here, on first use: ``import rcep_origin`` (and so the engine) imports
+    # pre-review, and need not pay for Babel until a message is put into words.
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    from babel.support import Translations
+
     source = catalogue_path(locale)
     with source.open("rb") as handle:
         catalog = read_po(handle, locale=locale, domain=DOMAIN)
