@@ -1,6 +1,78 @@
-"""The determination engine: a declaration in, a ``Determination`` (verdict + trace) out."""
+"""The determination engine: a declaration in, a ``Determination`` out: the verdict, the typed
+``Facts`` each step of the Agreement established, and the trace rendered from them.
 
+    determination = determine(declaration)
+    determination.outcome, determination.criterion, determination.flags
+    determination.facts.consignment.met                   # Art. 3.15
+    determination.facts.rule_lookup.status                # Annex 3A: found / not in catalogue / ...
+    [c.offending for c in determination.facts.changes]    # Annex 3A headnotes 5-7
+    determination.facts.de_minimis                        # Art. 3.7, as relied on
+
+The engine is light: it imports neither the ML stack nor crypto, XML or web libraries
+(``tests/test_engine_light.py`` and an import-linter contract hold it to that).
+"""
+
+from rcep_origin.origin.change_of_classification import CtcOutcome, MaterialChange
+from rcep_origin.origin.consignment import DirectConsignment, TransitStop
+from rcep_origin.origin.cumulation import Cumulation
+from rcep_origin.origin.de_minimis import DeMinimis, ToleranceTest
 from rcep_origin.origin.engine import determine
-from rcep_origin.origin.result import Determination, Outcome
+from rcep_origin.origin.product_specific_rule import (
+    AlternativeOutcome,
+    AppliedRule,
+    RuleEvaluation,
+    RuleLookup,
+    RuleStatus,
+    TermOutcome,
+    WhollyObtainedTerm,
+)
+from rcep_origin.origin.production import (
+    ChemicalReactionOutcome,
+    DeclaredStep,
+    ExclusivelyOriginating,
+    MinimalOperations,
+    WhollyObtainedOutcome,
+)
+from rcep_origin.origin.result import (
+    AdditionalRule,
+    Determination,
+    Facts,
+    Outcome,
+    PartyInForce,
+)
+from rcep_origin.origin.rvc import RVC_ROLES, RvcCalculation, RvcFigure
+from rcep_origin.origin.valuation import ValuedDeclaration, ValuedMaterial, value_declaration
 
-__all__ = ["Determination", "Outcome", "determine"]
+__all__ = [
+    "RVC_ROLES",
+    "AdditionalRule",
+    "AlternativeOutcome",
+    "AppliedRule",
+    "ChemicalReactionOutcome",
+    "CtcOutcome",
+    "Cumulation",
+    "DeMinimis",
+    "DeclaredStep",
+    "Determination",
+    "DirectConsignment",
+    "ExclusivelyOriginating",
+    "Facts",
+    "MaterialChange",
+    "MinimalOperations",
+    "Outcome",
+    "PartyInForce",
+    "RuleEvaluation",
+    "RuleLookup",
+    "RuleStatus",
+    "RvcCalculation",
+    "RvcFigure",
+    "TermOutcome",
+    "ToleranceTest",
+    "TransitStop",
+    "ValuedDeclaration",
+    "ValuedMaterial",
+    "WhollyObtainedOutcome",
+    "WhollyObtainedTerm",
+    "determine",
+    "value_declaration",
+]

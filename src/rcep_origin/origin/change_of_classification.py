@@ -14,20 +14,106 @@ from datetime import date
 
 from rcep_origin.declaration import Role
 from rcep_origin.hs import HsCode
-from rcep_origin.origin.de_minimis import apply_de_minimis
-from rcep_origin.origin.result import Check, Missing, Result
+from rcep_origin.origin.de_minimis import DeMinimis, apply_de_minimis
 from rcep_origin.origin.valuation import ValuedDeclaration, ValuedMaterial
-from rcep_origin.rules import ChangeOfClassification, RuleSet, print_rule
-from rcep_origin.rules.language import ANNEX_3A_HEADNOTES, Conjunction, Rule
+from rcep_origin.rules import (
+    ChangeLevel,
+    ChangeOfClassification,
+    Conjunction,
+    Rule,
+    RuleSet,
+    print_rule,
+)
+from rcep_origin.rules.language import ANNEX_3A_HEADNOTES
+from rcep_origin.trace import Check, Missing, Result
 
 
 @dataclass(frozen=True, slots=True)
-class ChangeResult:
-    met: bool | None
-    de_minimis_used: bool
-    checks: tuple[Check, ...]
-    missing: tuple[Missing, ...]
-    offending: tuple[str, ...]  # ids of non-originating materials that failed the change
+class MaterialChange:
+    """Headnote 5: whether one non-originating component makes the change the term asks for."""
+
+    material: str  # the material's id
+    path: str  # e.g. "materials[0]"
+    hs_code: str | None  # as declared
+    makes_change: bool | None  # None: its code is missing or too coarse to tell
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CtcOutcome:
+    """Annex 3A headnotes 5-7: one change-in-tariff-classification term of a rule (``CTH``,
+    ``CC except from 01.06``), tested on every non-originating component, then, when some
+    failed or could not be tested, the Art. 3.7 tolerance for them."""
+
+    term: str  # the term as printed, e.g. "CTH except from 72.08"
+    level: ChangeLevel  # CC, CTH or CTSH
+    product_hs_code: str
+    materials: tuple[MaterialChange, ...]  # the non-originating components tested, in BOM order
+    disregarded_materials: tuple[str, ...]  # Arts. 3.8-3.10: not components, not tested
+    de_minimis: DeMinimis | None  # None when every material makes the change
+
+    @property
+    def change_met(self) -> bool | None:
+        """Before de minimis: False when a material fails, None when one cannot be tested."""
+        if self.offending:
+            return False
+        return None if self.untested else True
+
+    @property
+    def met(self) -> bool | None:
+        """The term, de minimis included."""
+        return True if self.de_minimis is None else self.de_minimis.met
+
+    @property
+    def de_minimis_used(self) -> bool:
+        return self.de_minimis is not None and self.de_minimis.met is True
+
+    @property
+    def offending(self) -> tuple[str, ...]:
+        """Ids of the non-originating materials that do not make the change."""
+        return tuple(m.material for m in self.materials if m.makes_change is False)
+
+    @property
+    def untested(self) -> tuple[str, ...]:
+        """Ids of those that could not be tested (no HS code, or one too coarse)."""
+        return tuple(m.material for m in self.materials if m.makes_change is None)
+
+    @property
+    def missing(self) -> tuple[Missing, ...]:
+        tolerance = self.de_minimis
+        return tolerance.missing if tolerance is not None and tolerance.met is None else ()
+
+    def checks(self) -> tuple[Check, ...]:
+        """The trace entries: the change, then the tolerance when it was needed."""
+        inputs: dict[str, object] = {
+            "product_hs_code": self.product_hs_code,
+            "non_originating_materials": {m.material: m.reason for m in self.materials},
+            "disregarded_materials": list(self.disregarded_materials),
+        }
+        name = f"change:{self.term}"
+        if self.de_minimis is None:
+            summary = (
+                f"every non-originating material ({len(self.materials)}) undergoes a change of "
+                f"{self.level.unit}"
+                if self.materials
+                else "no non-originating component material: the change is met trivially"
+            )
+            return (Check(name, ANNEX_3A_HEADNOTES, Result.PASS, summary, inputs),)
+        failing = ", ".join(
+            f"{m.material} ({m.reason})"
+            for m in (
+                *(m for m in self.materials if m.makes_change is False),
+                *(m for m in self.materials if m.makes_change is None),
+            )
+        )
+        change = Check(
+            name,
+            ANNEX_3A_HEADNOTES,
+            Result.FAIL if self.offending else Result.UNKNOWN,
+            f"{self.term} not met by: {failing}",
+            inputs,
+        )
+        return (change, self.de_minimis.check())
 
 
 def material_makes_change(
@@ -58,53 +144,29 @@ def material_makes_change(
 
 def evaluate_change(
     good: ValuedDeclaration, term: ChangeOfClassification, ruleset: RuleSet, day: date
-) -> ChangeResult:
+) -> CtcOutcome:
     product = good.declaration.product.code
-    name = print_rule(Rule((Conjunction((term,)),)))
     tested = [m for m in good.materials_with(Role.COMPONENT) if not m.originating]
+    changes: list[MaterialChange] = []
     offending: list[ValuedMaterial] = []
     unclear: list[ValuedMaterial] = []
-    reasons: dict[str, str] = {}
     for material in tested:
         makes, reason = material_makes_change(product, material.code, term)
-        reasons[material.id] = reason
+        changes.append(
+            MaterialChange(material.id, material.path, material.material.hs_code, makes, reason)
+        )
         if makes is False:
             offending.append(material)
         elif makes is None:
             unclear.append(material)
-    disregarded = [m.id for m in good.materials if m.role is not Role.COMPONENT]
-    inputs: dict[str, object] = {
-        "product_hs_code": str(product),
-        "non_originating_materials": {m.id: reasons[m.id] for m in tested},
-        "disregarded_materials": disregarded,
-    }
-    if not offending and not unclear:
-        summary = (
-            f"every non-originating material ({len(tested)}) undergoes a change of {term.level.unit}"
-            if tested
-            else "no non-originating component material: the change is met trivially"
-        )
-        return ChangeResult(
-            True,
-            False,
-            (Check(f"change:{name}", ANNEX_3A_HEADNOTES, Result.PASS, summary, inputs),),
-            (),
-            (),
-        )
-    failing = ", ".join(f"{m.id} ({reasons[m.id]})" for m in offending + unclear)
-    change_check = Check(
-        f"change:{name}",
-        ANNEX_3A_HEADNOTES,
-        Result.FAIL if offending else Result.UNKNOWN,
-        f"{name} not met by: {failing}",
-        inputs,
+    tolerance = (
+        apply_de_minimis(good, offending, unclear, ruleset, day) if offending or unclear else None
     )
-    tolerance = apply_de_minimis(good, offending, unclear, ruleset, day)
-    missing = tolerance.missing if tolerance.met is None else ()
-    return ChangeResult(
-        tolerance.met,
-        tolerance.met is True,
-        (change_check, tolerance.check),
-        missing,
-        tuple(m.id for m in offending),
+    return CtcOutcome(
+        term=print_rule(Rule((Conjunction((term,)),))),
+        level=term.level,
+        product_hs_code=str(product),
+        materials=tuple(changes),
+        disregarded_materials=tuple(m.id for m in good.materials if m.role is not Role.COMPONENT),
+        de_minimis=tolerance,
     )

@@ -5,6 +5,7 @@ counted as non-originating."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from rcep_origin.declaration import Role
@@ -12,8 +13,32 @@ from rcep_origin.origin.change_of_classification import material_makes_change
 from rcep_origin.origin.rvc import calculate_rvc
 from rcep_origin.origin.valuation import ValuedDeclaration, ValuedMaterial
 from rcep_origin.rules import ChangeOfClassification, Conjunction, RegionalValueContent, RuleSet
+from rcep_origin.trace import Check, Result
 
 ARTICLE = "Art. 3.4"
+
+
+@dataclass(frozen=True, slots=True)
+class Cumulation:
+    """Art. 3.4: whether the verdict relied on materials originating in another Party
+    (``ACU``), and on which."""
+
+    materials: tuple[str, ...]  # ids of the materials it relied on; empty: not relied on
+    parties: tuple[str, ...]  # the Parties they originate in
+
+    @property
+    def relied(self) -> bool:
+        return bool(self.materials)
+
+    def check(self) -> Check:
+        return Check(
+            "cumulation",
+            ARTICLE,
+            Result.INFO,
+            "materials originating in other Parties count as originating: "
+            + ", ".join(self.materials),
+            {"materials": list(self.materials)},
+        )
 
 
 def cumulated_materials(good: ValuedDeclaration) -> list[ValuedMaterial]:
@@ -34,18 +59,29 @@ def relied_on_cumulation(
     alternative: Conjunction | None,
     ruleset: RuleSet,
     day: date,
-) -> tuple[bool, list[str]]:
+) -> Cumulation:
     """Whether the verdict depended on Art. 3.4, and on which materials."""
+    ids = _relied_on(good, criterion, alternative, ruleset, day)
+    origin = {m.id: m.origin_party for m in good.materials}
+    return Cumulation(ids, tuple(sorted({p for i in ids if (p := origin[i]) is not None})))
+
+
+def _relied_on(
+    good: ValuedDeclaration,
+    criterion: str,
+    alternative: Conjunction | None,
+    ruleset: RuleSet,
+    day: date,
+) -> tuple[str, ...]:
     others = [
         m for m in cumulated_materials(good) if m.role is Role.COMPONENT or criterion == "RVC"
     ]
     if not others:
-        return False, []
+        return ()
     if criterion == "PE":
-        components = [m.id for m in others if m.role is Role.COMPONENT]
-        return bool(components), components
+        return tuple(m.id for m in others if m.role is Role.COMPONENT)
     if alternative is None:
-        return False, []
+        return ()
     needed: list[str] = []
     other_ids = {m.id for m in others}
     for term in alternative.terms:
@@ -64,5 +100,4 @@ def relied_on_cumulation(
             without = calculate_rvc(good, term.threshold, treat_as_originating=exporting_only)
             if without.figure is not None and not without.figure.met:
                 needed += [m.id for m in others]
-    unique = list(dict.fromkeys(needed))
-    return bool(unique), unique
+    return tuple(dict.fromkeys(needed))

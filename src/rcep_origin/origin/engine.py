@@ -8,6 +8,9 @@
                 and more than minimal operations (Art. 3.6)
     Art. 2.6    RCEP country of origin, with the Appendix's additional requirement
 
+Each step returns a typed fact (``Facts`` on the ``Determination``: what pre-review and the
+service read); the trace, the explanation for people, is rendered from those facts.
+
 A determination is a pure function of (declaration, rule set, engine version); its
 ``inputs_sha256``, ``ruleset_version`` and ``engine_version`` let anyone re-run it.
 """
@@ -17,33 +20,40 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Literal
 
 from rcep_origin._version import ENGINE_VERSION
 from rcep_origin.declaration import Declaration, Role, canonical_json
 from rcep_origin.origin.consignment import direct_consignment
-from rcep_origin.origin.cumulation import ARTICLE as CUMULATION
-from rcep_origin.origin.cumulation import relied_on_cumulation
-from rcep_origin.origin.product_specific_rule import evaluate_rule
+from rcep_origin.origin.cumulation import Cumulation, relied_on_cumulation
+from rcep_origin.origin.product_specific_rule import (
+    RuleEvaluation,
+    RuleLookup,
+    evaluate_rule,
+    look_up_rule,
+)
 from rcep_origin.origin.production import (
+    ExclusivelyOriginating,
+    MinimalOperations,
     exclusively_originating,
     minimal_operations,
     wholly_obtained,
 )
 from rcep_origin.origin.result import (
     AdditionalRule,
-    AppliedRule,
     Check,
     Determination,
+    Facts,
     Missing,
     Outcome,
+    PartyInForce,
     Result,
-    RvcFigure,
 )
 from rcep_origin.origin.rvc import calculate_rvc
 from rcep_origin.origin.valuation import ValuedDeclaration, value_declaration
-from rcep_origin.parties import ENTRY_INTO_FORCE, parties
-from rcep_origin.rules import Conjunction, PsrEntry, RuleSet, builtin_ruleset, print_rule
-from rcep_origin.tariffs import OriginFacts, rcep_country_of_origin
+from rcep_origin.parties import parties
+from rcep_origin.rules import Conjunction, RuleSet, builtin_ruleset
+from rcep_origin.tariffs import CountryOfOrigin, OriginFacts, rcep_country_of_origin
 
 
 class _Reasoning:
@@ -70,126 +80,121 @@ def determine(declaration: Declaration, *, ruleset: RuleSet | None = None) -> De
     reasoning = _Reasoning()
     day = declaration.date
 
-    in_force = _in_force(declaration, reasoning)
-    consigned_check, consigned_missing = direct_consignment(good)
-    reasoning.add(consigned_check)
-    reasoning.need(*consigned_missing)
+    exporting_in_force = _in_force(declaration, "exporting", reasoning)
+    importing_in_force = _in_force(declaration, "importing", reasoning)
+    consignment = direct_consignment(good)
+    reasoning.add(consignment.check())
+    reasoning.need(*consignment.missing)
     if good.conversions:
         reasoning.add(_conversions_check(good))
 
     criterion: str | None = None
     criteria: tuple[str, ...] = ()
     flags: list[str] = []
-    applied: AppliedRule | None = None
-    rvc: RvcFigure | None = None
     alternative: Conjunction | None = None
-    origin_reasons: tuple[Check, ...] = ()
     origin_met: bool | None
+    pe: ExclusivelyOriginating | None = None
+    psr = _PsrOutcome(None)
 
-    wo_check = wholly_obtained(good)
-    if wo_check is not None:
-        reasoning.add(wo_check)
-    if wo_check is not None and wo_check.result is Result.PASS:
+    wo = wholly_obtained(good)
+    if wo is not None:
+        reasoning.add(wo.check())
+    if wo is not None and wo.met:
         origin_met, criterion, criteria = True, "WO", ("WO",)
     else:
-        pe_check = exclusively_originating(good)
-        reasoning.add(pe_check)
-        if pe_check.result is Result.PASS:
+        pe = exclusively_originating(good)
+        reasoning.add(pe.check())
+        if pe.met:
             origin_met, criterion, criteria = True, "PE", ("PE",)
         else:
             psr = _product_specific_rule(good, rules, reasoning)
-            origin_met, criteria, applied, rvc = psr.met, psr.criteria, psr.applied, psr.rvc
+            origin_met, criteria = psr.met, psr.criteria
             alternative = psr.alternative
-            origin_reasons = psr.reasons
             criterion = criteria[0] if criteria else None
 
+    cumulation: Cumulation | None = None
     if criterion is not None and origin_met:
-        cumulated, materials = relied_on_cumulation(good, criterion, alternative, rules, day)
-        if cumulated:
+        cumulation = relied_on_cumulation(good, criterion, alternative, rules, day)
+        if cumulation.relied:
             flags.append("ACU")
-            reasoning.add(
-                Check(
-                    "cumulation",
-                    CUMULATION,
-                    Result.INFO,
-                    "materials originating in other Parties count as originating: "
-                    + ", ".join(materials),
-                    {"materials": materials},
-                )
-            )
+            reasoning.add(cumulation.check())
     if "DMI" in criteria:
         criteria = tuple(c for c in criteria if c != "DMI")
         flags.append("DMI")
 
-    outcome = _combine(in_force, consigned_check.result, origin_met)
+    in_force = _all_in_force(exporting_in_force, importing_in_force)
+    outcome = _combine(in_force, consignment.met, origin_met)
     if outcome is not Outcome.ORIGINATING:
         criterion, criteria, flags = None, (), []
 
-    country: str | None = None
+    country: CountryOfOrigin | None = None
     additional: AdditionalRule | None = None
     if outcome is Outcome.ORIGINATING and criterion is not None:
-        decision = rcep_country_of_origin(_origin_facts(good, criterion, rules), rules)
-        reasoning.add(*decision.checks)
-        reasoning.need(*decision.missing)
-        country = decision.party
+        country = rcep_country_of_origin(_origin_facts(good, criterion, rules), rules)
+        reasoning.add(*country.checks)
+        reasoning.need(*country.missing)
         additional = AdditionalRule(
-            decision.additional_rule_applies,
-            decision.exporting_party_value_content,
-            decision.threshold,
-            decision.additional_rule_met,
+            country.additional_rule_applies,
+            country.exporting_party_value_content,
+            country.threshold,
+            country.additional_rule_met,
         )
 
+    facts = Facts(
+        exporting_party_in_force=exporting_in_force,
+        importing_party_in_force=importing_in_force,
+        consignment=consignment,
+        wholly_obtained=wo,
+        exclusively_originating=pe,
+        rule_lookup=psr.lookup,
+        rule=psr.evaluation,
+        minimal_operations=psr.operations,
+        cumulation=cumulation,
+        country_of_origin=country,
+    )
     missing = () if outcome is Outcome.NOT_ORIGINATING else tuple(reasoning.missing.values())
+    applied = None if psr.lookup is None else psr.lookup.rule
     return Determination(
         outcome=outcome,
         criterion=criterion,
         criteria=criteria,
         flags=tuple(flags),
         rule=applied,
-        rvc=rvc,
-        rcep_country_of_origin=country,
+        rvc=None if psr.evaluation is None else psr.evaluation.rvc,
+        rcep_country_of_origin=None if country is None else country.party,
         additional_rule=additional,
         trace=tuple(reasoning.checks),
         missing=missing,
         inputs_sha256=hashlib.sha256(canonical_json(declaration).encode("utf-8")).hexdigest(),
         ruleset_version=rules.version,
         engine_version=ENGINE_VERSION,
-        summary=_summary(outcome, criterion, flags, applied, country, reasoning, origin_reasons),
+        summary=_summary(outcome, criterion, flags, facts, reasoning, psr.reasons),
+        facts=facts,
     )
 
 
-def _in_force(declaration: Declaration, reasoning: _Reasoning) -> bool | None:
-    results = []
-    for role, code in (
-        ("exporting", declaration.exporting_party),
-        ("importing", declaration.importing_party),
-    ):
-        party = parties()[code]
-        in_force = party.in_force_on(declaration.date)
-        results.append(in_force)
-        reasoning.add(
-            Check(
-                f"in_force_{role}_party",
-                ENTRY_INTO_FORCE,
-                Result.of(in_force),
-                f"RCEP in force for {party.name} since {party.entry_into_force}"
-                if in_force
-                else f"RCEP not in force for {party.name} on {declaration.date}"
-                + (
-                    f" (from {party.entry_into_force})"
-                    if party.entry_into_force
-                    else f": {party.note}"
-                ),
-                {"party": code, "date": declaration.date.isoformat(), "source": party.source},
-            )
-        )
-        if in_force is None:
-            reasoning.need(
-                Missing(
-                    f"{role}_party",
-                    f"the Agreement's entry into force for {code} is not known from a source",
-                )
-            )
+def _in_force(
+    declaration: Declaration, role: Literal["exporting", "importing"], reasoning: _Reasoning
+) -> PartyInForce:
+    """Art. 20.7 for the exporting or the importing Party."""
+    code = declaration.exporting_party if role == "exporting" else declaration.importing_party
+    party = parties()[code]
+    fact = PartyInForce(
+        role=role,
+        party=code,
+        party_name=party.name,
+        day=declaration.date,
+        entry_into_force=party.entry_into_force,
+        note=party.note,
+        source=party.source,
+    )
+    reasoning.add(fact.check())
+    reasoning.need(*fact.missing)
+    return fact
+
+
+def _all_in_force(*facts: PartyInForce) -> bool | None:
+    results = [fact.in_force for fact in facts]
     if False in results:
         return False
     return None if None in results else True
@@ -220,115 +225,74 @@ def _conversions_check(good: ValuedDeclaration) -> Check:
 class _PsrOutcome:
     met: bool | None
     criteria: tuple[str, ...] = ()  # of the alternative relied on; "DMI" last when used
-    applied: AppliedRule | None = None
-    rvc: RvcFigure | None = None
     alternative: Conjunction | None = None
     reasons: tuple[Check, ...] = ()  # the checks that decided a failure
+    lookup: RuleLookup | None = None
+    evaluation: RuleEvaluation | None = None
+    operations: MinimalOperations | None = None
 
 
 def _product_specific_rule(
     good: ValuedDeclaration, rules: RuleSet, reasoning: _Reasoning
 ) -> _PsrOutcome:
-    product = good.declaration.product
-    entry = rules.psr_for(product.code, product.hs_edition)
+    """Art. 3.2(c): the Annex 3A rule, and more than minimal operations (Art. 3.6)."""
+    lookup, entry = look_up_rule(good, rules)
+    reasoning.add(lookup.check())
     if entry is None:
-        reasoning.add(_rule_not_in_catalogue(product.code, product.hs_edition, rules))
-        reasoning.need(
-            Missing(
-                "product.hs_code",
-                f"no Annex 3A rule for {product.code} ({product.hs_edition}) in rule set {rules.version}",
-            )
-        )
-        return _PsrOutcome(None)
-    applied = _applied(entry)
-    reasoning.add(
-        Check(
-            "product_specific_rule",
-            "Art. 3.2(c); Annex 3A",
-            Result.INFO,
-            f"Annex 3A rule for {entry.hs_code} ({entry.hs_edition}): {entry.text}",
-            {"row": entry.citation, "source": entry.source, "basis": entry.basis},
-        )
-    )
+        reasoning.need(*lookup.missing)
+        return _PsrOutcome(None, lookup=lookup)
     result = evaluate_rule(entry.rule, good, rules, good.declaration.date, wholly_obtained=False)
     reasoning.add(*result.checks)
-    ops_check, ops_missing = minimal_operations(good)
+    operations = minimal_operations(good)
+    ops_check = operations.check()
     reasoning.add(ops_check)
-    met = _and(result.met, Result.PASS if ops_check.result is Result.PASS else ops_check.result)
+    met = _and(result.met, operations.met)
     if met is None:
-        reasoning.need(*result.missing, *ops_missing)
-    if result.chosen is None or met is not True:
+        reasoning.need(*result.missing, *operations.missing)
+    chosen = result.chosen
+    if chosen is None or met is not True:
         reasons: tuple[Check, ...] = ()
         if met is False:
             reasons = (
                 (ops_check,)
-                if ops_check.result is Result.FAIL
+                if operations.met is False
                 else tuple(c for c in result.checks if c.result is Result.FAIL)
             )
-        return _PsrOutcome(met, applied=applied, rvc=result.rvc, reasons=reasons)
-    criteria = tuple(dict.fromkeys(result.chosen.criteria))
-    if result.chosen.de_minimis_used:
+        return _PsrOutcome(
+            met, reasons=reasons, lookup=lookup, evaluation=result, operations=operations
+        )
+    criteria = tuple(dict.fromkeys(chosen.criteria))
+    if chosen.de_minimis_used:
         criteria += ("DMI",)
     reasoning.add(
         Check(
             "rule_met",
             "Annex 3A, Headnotes 4 and 8",
             Result.PASS,
-            f"met by the alternative '{result.chosen.text}'"
-            + (" with de minimis (Art. 3.7)" if result.chosen.de_minimis_used else ""),
+            f"met by the alternative '{chosen.text}'"
+            + (" with de minimis (Art. 3.7)" if chosen.de_minimis_used else ""),
         )
     )
-    return _PsrOutcome(True, criteria, applied, result.rvc, result.chosen.alternative)
+    return _PsrOutcome(
+        True,
+        criteria,
+        chosen.alternative,
+        lookup=lookup,
+        evaluation=result,
+        operations=operations,
+    )
 
 
-def _and(rule_met: bool | None, operations: Result) -> bool | None:
-    if rule_met is False or operations is Result.FAIL:
+def _and(rule_met: bool | None, operations_met: bool | None) -> bool | None:
+    if rule_met is False or operations_met is False:
         return False
-    if rule_met is None or operations is Result.UNKNOWN:
+    if rule_met is None or operations_met is None:
         return None
     return True
 
 
-def _rule_not_in_catalogue(code: object, edition: str, rules: RuleSet) -> Check:
-    other = [
-        f"{e.hs_code} ({e.hs_edition})"
-        for (ed, _), e in rules.psr.items()
-        if ed != edition and str(code).startswith(str(e.hs_code))
-    ]
-    summary = f"cannot decide: no Annex 3A rule for {code} ({edition}) in the catalogue"
-    if other:
-        summary += (
-            f"; a row exists for {', '.join(other)}, but its transposition to {edition} is not "
-            "recorded (Annex 3A is in HS2012; a changed subheading's rule is unknown until a "
-            "source gives it)"
-        )
-    return Check(
-        "product_specific_rule",
-        "Art. 3.2(c); Annex 3A",
-        Result.UNKNOWN,
-        summary,
-        {"ruleset": rules.version},
-    )
-
-
-def _applied(entry: PsrEntry) -> AppliedRule:
-    return AppliedRule(
-        text=entry.text,
-        canonical=print_rule(entry.rule),
-        hs_code=str(entry.hs_code),
-        hs_edition=entry.hs_edition,
-        source=entry.source,
-        row=entry.citation,
-        basis=entry.basis,
-    )
-
-
-def _combine(in_force: bool | None, consigned: Result, origin_met: bool | None) -> Outcome:
-    facts = (
-        in_force,
-        None if consigned is Result.UNKNOWN else consigned is Result.PASS,
-        origin_met,
-    )
+def _combine(in_force: bool | None, consigned: bool | None, origin_met: bool | None) -> Outcome:
+    facts = (in_force, consigned, origin_met)
     if False in facts:
         return Outcome.NOT_ORIGINATING
     if None in facts:
@@ -393,16 +357,17 @@ def _summary(
     outcome: Outcome,
     criterion: str | None,
     flags: list[str],
-    applied: AppliedRule | None,
-    country: str | None,
+    facts: Facts,
     reasoning: _Reasoning,
     origin_reasons: tuple[Check, ...],
 ) -> str:
     if outcome is Outcome.ORIGINATING:
         label = "+".join([criterion or "", *flags])
         text = f"Originating ({label})"
+        applied = None if facts.rule_lookup is None else facts.rule_lookup.rule
         if applied is not None and criterion not in ("WO", "PE"):
             text += f" under '{applied.text}'"
+        country = None if facts.country_of_origin is None else facts.country_of_origin.party
         text += (
             f"; RCEP country of origin {country}"
             if country
@@ -411,11 +376,10 @@ def _summary(
         return text + "."
     if outcome is Outcome.NOT_ORIGINATING:
         # The grounds, in the order the Agreement applies them: in force, consignment, origin.
-        grounds = [
-            c
-            for c in reasoning.checks
-            if c.result is Result.FAIL and c.name.startswith(("in_force_", "direct_consignment"))
-        ] + list(origin_reasons)
+        grounds = [fact.check() for fact in facts.in_force if fact.in_force is False]
+        if facts.consignment.met is False:
+            grounds.append(facts.consignment.check())
+        grounds += origin_reasons
         grounds = grounds or [c for c in reasoning.checks if c.result is Result.FAIL]
         return "Not originating: " + "; ".join(f"{c.summary} ({c.article})" for c in grounds) + "."
     missing = list(reasoning.missing.values())

@@ -1,16 +1,34 @@
-"""What a determination returns: a verdict, the criterion, and the trace of every check with the
-article it applies. A verdict is a value with a small closed set of outcomes; ``missing`` names
-each fact that was needed and absent."""
+"""What a determination returns: a verdict, the criterion, the typed facts each step of the
+Agreement established (``Facts``), and the trace of every check with the article it applies,
+rendered from those facts. A verdict is a value with a small closed set of outcomes; ``missing``
+names each fact that was needed and absent.
+
+Readers that act on the verdict (pre-review, the service) read ``facts``; the trace is the
+human explanation, not an interface: nothing parses its strings or matches its names."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar, Literal
 
+from rcep_origin.origin.change_of_classification import CtcOutcome
+from rcep_origin.origin.consignment import DirectConsignment
+from rcep_origin.origin.cumulation import Cumulation
+from rcep_origin.origin.de_minimis import DeMinimis
+from rcep_origin.origin.product_specific_rule import AppliedRule, RuleEvaluation, RuleLookup
+from rcep_origin.origin.production import (
+    ExclusivelyOriginating,
+    MinimalOperations,
+    WhollyObtainedOutcome,
+)
+from rcep_origin.origin.rvc import RvcCalculation, RvcFigure
+from rcep_origin.parties import ENTRY_INTO_FORCE
+from rcep_origin.tariffs import CountryOfOrigin
 from rcep_origin.trace import Check, Missing, Result, round2
 
 __all__ = [
@@ -18,8 +36,10 @@ __all__ = [
     "AppliedRule",
     "Check",
     "Determination",
+    "Facts",
     "Missing",
     "Outcome",
+    "PartyInForce",
     "Result",
     "RvcFigure",
     "round2",
@@ -38,28 +58,6 @@ class Outcome(StrEnum):
     @property
     def originating(self) -> bool | None:
         return {"originating": True, "not_originating": False, "undecidable": None}[self.value]
-
-
-@dataclass(frozen=True, slots=True)
-class RvcFigure:
-    method: str
-    percent: Decimal  # exact
-    threshold: Decimal
-    fob: Decimal
-    numerator: Decimal
-
-    @property
-    def met(self) -> bool:
-        return self.percent >= self.threshold
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "method": self.method,
-            "percent": str(round2(self.percent)),
-            "threshold": str(self.threshold),
-            "margin": str(round2(self.percent - self.threshold)),
-            "met": self.met,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,25 +82,94 @@ class AdditionalRule:
 
 
 @dataclass(frozen=True, slots=True)
-class AppliedRule:
-    text: str  # verbatim, as the source prints it
-    canonical: str
-    hs_code: str
-    hs_edition: str
-    source: str
-    row: str  # file:line in the rule set
-    basis: str
+class PartyInForce:
+    """Art. 20.7: whether the Agreement is in force for a Party on the determination's date."""
 
-    def to_dict(self) -> dict[str, str]:
-        return {
-            "text": self.text,
-            "canonical": self.canonical,
-            "hs_code": self.hs_code,
-            "hs_edition": self.hs_edition,
-            "source": self.source,
-            "row": self.row,
-            "basis": self.basis,
-        }
+    role: Literal["exporting", "importing"]
+    party: str
+    party_name: str
+    day: date
+    entry_into_force: date | None  # None: not known from a source
+    note: str  # why, when the date is not known
+    source: str
+
+    article: ClassVar[str] = ENTRY_INTO_FORCE
+
+    @property
+    def in_force(self) -> bool | None:
+        if self.entry_into_force is None:
+            return None
+        return self.day >= self.entry_into_force
+
+    @property
+    def missing(self) -> tuple[Missing, ...]:
+        if self.in_force is not None:
+            return ()
+        return (
+            Missing(
+                f"{self.role}_party",
+                f"the Agreement's entry into force for {self.party} is not known from a source",
+            ),
+        )
+
+    def check(self) -> Check:
+        if self.in_force:
+            summary = f"RCEP in force for {self.party_name} since {self.entry_into_force}"
+        else:
+            summary = f"RCEP not in force for {self.party_name} on {self.day}" + (
+                f" (from {self.entry_into_force})" if self.entry_into_force else f": {self.note}"
+            )
+        return Check(
+            f"in_force_{self.role}_party",
+            self.article,
+            Result.of(self.in_force),
+            summary,
+            {"party": self.party, "date": self.day.isoformat(), "source": self.source},
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What each step established, in the Agreement's order. A step that was not needed for
+    the verdict is None (e.g. the product-specific rule of a wholly obtained good)."""
+
+    exporting_party_in_force: PartyInForce  # Art. 20.7
+    importing_party_in_force: PartyInForce  # Art. 20.7
+    consignment: DirectConsignment  # Art. 3.15
+    wholly_obtained: WhollyObtainedOutcome | None  # Art. 3.3; None: no claim made
+    exclusively_originating: ExclusivelyOriginating | None  # Art. 3.2(b); None: WO held
+    rule_lookup: RuleLookup | None  # Art. 3.2(c), Annex 3A; None: WO or PE held
+    rule: RuleEvaluation | None  # the rule's alternatives and terms; None: no rule
+    minimal_operations: MinimalOperations | None  # Art. 3.6; None: not tested (no rule)
+    cumulation: Cumulation | None  # Art. 3.4; None: not assessed (origin not met)
+    country_of_origin: CountryOfOrigin | None  # Art. 2.6; None: not originating
+
+    @property
+    def in_force(self) -> tuple[PartyInForce, PartyInForce]:
+        return (self.exporting_party_in_force, self.importing_party_in_force)
+
+    @property
+    def changes(self) -> tuple[CtcOutcome, ...]:
+        """Every change-in-tariff-classification term tested, in the rule's order."""
+        return () if self.rule is None else self.rule.changes
+
+    @property
+    def rvc_terms(self) -> tuple[RvcCalculation, ...]:
+        """Every RVC term calculated, in the rule's order (a term repeated in two alternatives
+        appears twice, with the same calculation)."""
+        return () if self.rule is None else self.rule.rvc_terms
+
+    @property
+    def de_minimis(self) -> DeMinimis | None:
+        """Art. 3.7 as relied on: the tolerance of the chosen alternative that admitted the
+        materials failing its change (None when the verdict did not need it)."""
+        chosen = None if self.rule is None else self.rule.chosen
+        if chosen is None:
+            return None
+        for term in chosen.terms:
+            if isinstance(term, CtcOutcome) and term.de_minimis_used:
+                return term.de_minimis
+        return None
 
 
 @dataclass(frozen=True)
@@ -115,12 +182,13 @@ class Determination:
     rvc: RvcFigure | None
     rcep_country_of_origin: str | None
     additional_rule: AdditionalRule | None
-    trace: tuple[Check, ...]
+    trace: tuple[Check, ...]  # rendered from ``facts``
     missing: tuple[Missing, ...]
     inputs_sha256: str
     ruleset_version: str
     engine_version: str
     summary: str
+    facts: Facts
 
     @property
     def originating(self) -> bool | None:

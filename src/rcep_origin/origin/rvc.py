@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from rcep_origin.declaration import Role
-from rcep_origin.origin.result import Check, Missing, Result, RvcFigure, round2
 from rcep_origin.origin.valuation import COST_ELEMENTS, ValuedDeclaration, ValuedMaterial
+from rcep_origin.trace import Check, Missing, Result, round2
 
 ARTICLE = "Art. 3.5"
 HUNDRED = Decimal(100)
@@ -25,11 +26,96 @@ RVC_ROLES = (Role.COMPONENT, Role.RETAIL_PACKAGING, Role.ACCESSORY, Role.INDIREC
 
 
 @dataclass(frozen=True, slots=True)
+class RvcFigure:
+    """Art. 3.5(1): the figure, exact; ``percent`` is shown to two decimals, compared exactly."""
+
+    method: str
+    percent: Decimal  # exact
+    threshold: Decimal
+    fob: Decimal
+    numerator: Decimal
+
+    @property
+    def met(self) -> bool:
+        return self.percent >= self.threshold
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "percent": str(round2(self.percent)),
+            "threshold": str(self.threshold),
+            "margin": str(round2(self.percent - self.threshold)),
+            "met": self.met,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class RvcCalculation:
+    """Art. 3.5: one RVC term of a rule (``RVC40``), calculated by the declared method; the
+    figure is None when a value it needs is missing (``missing`` names each)."""
+
+    threshold: Decimal
+    method: str  # "build_down" (Art. 3.5(1)(a)) or "build_up" (Art. 3.5(1)(b))
+    fob: Decimal
+    currency: str
     figure: RvcFigure | None  # None when it cannot be computed
     missing: tuple[Missing, ...]
     vnm: Decimal | None
     vom: Decimal | None
+
+    @property
+    def met(self) -> bool | None:
+        return None if self.figure is None else self.figure.met
+
+    @property
+    def article(self) -> str:
+        return f"{ARTICLE}(1)({'a' if self.method == 'build_down' else 'b'})"
+
+    def check(self) -> Check:
+        """The trace entry: the figure against the threshold, or what is missing."""
+        method, threshold, figure = self.method, self.threshold, self.figure
+        inputs: dict[str, object] = {"method": method, "fob": self.fob, "currency": self.currency}
+        if self.vnm is not None:
+            inputs["vnm"] = self.vnm
+        if self.vom is not None:
+            inputs["vom"] = self.vom
+        if figure is None:
+            return Check(
+                "regional_value_content",
+                self.article,
+                Result.UNKNOWN,
+                f"RVC{threshold} cannot be computed: "
+                + "; ".join(f"{m.field} missing" for m in self.missing),
+                inputs,
+            )
+        inputs["percent"] = round2(figure.percent)
+        inputs["threshold"] = threshold
+        if figure.met:
+            summary = (
+                f"RVC {round2(figure.percent)} % ({method.replace('_', '-')}) meets the "
+                f"{threshold} % threshold by {round2(figure.percent - threshold)} points"
+            )
+        else:
+            summary = (
+                f"RVC {round2(figure.percent)} % ({method.replace('_', '-')}) is "
+                f"{round2(threshold - figure.percent)} points below the {threshold} % threshold"
+            )
+            if method == "build_down" and self.vnm is not None:
+                summary += (
+                    f"; non-originating value {round2(self.vnm)} {self.currency} would have to "
+                    f"fall to {round2(self.max_vnm)} {self.currency} or less"
+                )
+        return Check("regional_value_content", self.article, Result.of(figure.met), summary, inputs)
+
+    @property
+    def max_vnm(self) -> Decimal:
+        """Build-down: the highest non-originating value that still meets the threshold."""
+        return self.fob * (1 - self.threshold / HUNDRED)
+
+    @property
+    def min_numerator(self) -> Decimal:
+        """Build-up: the lowest numerator (VOM and costs) that still meets the threshold."""
+        return self.fob * self.threshold / HUNDRED
 
 
 def calculate_rvc(
@@ -78,16 +164,21 @@ def calculate_rvc(
         numerator = (
             None if vom is None or None in costs else vom + sum(c for c in costs if c is not None)
         )
-    if missing or numerator is None:
-        return RvcCalculation(None, tuple(missing), vnm, vom)
-    percent = numerator / good.fob * HUNDRED
-    return RvcCalculation(
-        RvcFigure(
+    figure: RvcFigure | None = None
+    if not missing and numerator is not None:
+        percent = numerator / good.fob * HUNDRED
+        figure = RvcFigure(
             method=method, percent=percent, threshold=threshold, fob=good.fob, numerator=numerator
-        ),
-        (),
-        vnm,
-        vom,
+        )
+    return RvcCalculation(
+        threshold=threshold,
+        method=method,
+        fob=good.fob,
+        currency=good.currency,
+        figure=figure,
+        missing=() if figure is not None else tuple(missing),
+        vnm=vnm,
+        vom=vom,
     )
 
 
@@ -107,47 +198,3 @@ def _sum(materials: list[ValuedMaterial], missing: list[Missing], what: str) -> 
         else:
             total += material.value
     return total if complete else None
-
-
-def rvc_check(calculation: RvcCalculation, good: ValuedDeclaration, threshold: Decimal) -> Check:
-    method = good.declaration.rvc_method
-    figure = calculation.figure
-    inputs: dict[str, object] = {"method": method, "fob": good.fob, "currency": good.currency}
-    if calculation.vnm is not None:
-        inputs["vnm"] = calculation.vnm
-    if calculation.vom is not None:
-        inputs["vom"] = calculation.vom
-    if figure is None:
-        return Check(
-            "regional_value_content",
-            f"{ARTICLE}(1)({'a' if method == 'build_down' else 'b'})",
-            Result.UNKNOWN,
-            f"RVC{threshold} cannot be computed: "
-            + "; ".join(f"{m.field} missing" for m in calculation.missing),
-            inputs,
-        )
-    inputs["percent"] = round2(figure.percent)
-    inputs["threshold"] = threshold
-    if figure.met:
-        summary = (
-            f"RVC {round2(figure.percent)} % ({method.replace('_', '-')}) meets the {threshold} % "
-            f"threshold by {round2(figure.percent - threshold)} points"
-        )
-    else:
-        summary = (
-            f"RVC {round2(figure.percent)} % ({method.replace('_', '-')}) is "
-            f"{round2(threshold - figure.percent)} points below the {threshold} % threshold"
-        )
-        if method == "build_down" and calculation.vnm is not None:
-            allowed = good.fob * (1 - threshold / HUNDRED)
-            summary += (
-                f"; non-originating value {round2(calculation.vnm)} {good.currency} would have to "
-                f"fall to {round2(allowed)} {good.currency} or less"
-            )
-    return Check(
-        "regional_value_content",
-        f"{ARTICLE}(1)({'a' if method == 'build_down' else 'b'})",
-        Result.of(figure.met),
-        summary,
-        inputs,
-    )

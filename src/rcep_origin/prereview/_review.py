@@ -3,7 +3,8 @@
 A check is a function of the ``Review`` that yields ``Raw`` findings: a code, the values for its
 message, the fields it looked at and the data it read. The runner localizes them. Checks never
 decide origin themselves: what the engine decided is in ``review.determination``, and they read
-its verdict and its trace.
+its verdict and its typed facts (``review.facts``), never its trace: the trace is the engine's
+explanation for people, quoted in a finding's ``data.engine`` but never parsed or matched.
 """
 
 from __future__ import annotations
@@ -14,9 +15,7 @@ from functools import cached_property
 from typing import Any
 
 from rcep_origin.declaration import Declaration, Material, ProductionStep
-from rcep_origin.origin import Determination, Outcome
-from rcep_origin.origin.result import Check
-from rcep_origin.origin.valuation import ValuedDeclaration
+from rcep_origin.origin import Determination, Facts, Outcome, ValuedDeclaration
 from rcep_origin.prereview._model import Severity
 from rcep_origin.prereview.context import PreReviewContext
 from rcep_origin.rules import RuleSet
@@ -72,15 +71,10 @@ class Review:
         for index, material in enumerate(self.declaration.materials):
             yield f"materials[{index}]", material
 
-    def trace(self, name: str) -> list[Check]:
-        """The engine's checks named ``name`` (or starting with it, for ``"change:"``)."""
-        if self.determination is None:
-            return []
-        return [
-            check
-            for check in self.determination.trace
-            if check.name == name or (name.endswith(":") and check.name.startswith(name))
-        ]
+    @property
+    def facts(self) -> Facts | None:
+        """What each step of the engine established (None when it could not run)."""
+        return None if self.determination is None else self.determination.facts
 
     def missing_fields(self) -> list[str]:
         return [] if self.determination is None else [m.field for m in self.determination.missing]

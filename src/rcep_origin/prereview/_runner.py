@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from rcep_origin.declaration import Declaration
-from rcep_origin.origin import Determination, determine
-from rcep_origin.origin.valuation import ValuedDeclaration, value_declaration
+from rcep_origin.origin import Determination, ValuedDeclaration, determine, value_declaration
 from rcep_origin.prereview import checks  # noqa: F401  (registers the checks)
 from rcep_origin.prereview._i18n import Localizer
 from rcep_origin.prereview._model import Finding, PreReview, jsonable, verdict_of

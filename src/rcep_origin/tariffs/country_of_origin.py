@@ -52,13 +52,20 @@ class OriginFacts:
 
 @dataclass(frozen=True)
 class CountryOfOrigin:
-    party: str | None
-    additional_rule_applies: bool | None
-    exporting_party_value_content: Decimal | None
+    """What Art. 2.6 establishes for an originating good; ``checks`` is its explanation."""
+
+    party: str | None  # the RCEP country of origin; None: not established (``missing``)
+    additional_rule_applies: bool | None  # para. 3: on the importing Party's Appendix
+    exporting_party_value_content: Decimal | None  # para. 3, per cent of the good's value
     threshold: Decimal | None
     additional_rule_met: bool | None
     checks: tuple[Check, ...]
     missing: tuple[Missing, ...] = field(default=())
+    # Para. 2: the good acquired its originating status in the exporting Party (None: unknown).
+    acquired_status_in_exporting_party: bool | None = None
+    # Para. 4, when applied: the Parties that contributed the highest value of originating
+    # materials (one: the RCEP country of origin; two or more: a tie no article breaks).
+    highest_value_contributors: tuple[str, ...] = ()
 
 
 def rcep_country_of_origin(facts: OriginFacts, ruleset: RuleSet) -> CountryOfOrigin:
@@ -70,6 +77,7 @@ def rcep_country_of_origin(facts: OriginFacts, ruleset: RuleSet) -> CountryOfOri
     content = facts.exporting_party_value_content
 
     established = _acquired_status_in_exporting_party(facts, checks)
+    leaders: tuple[str, ...] = ()
     if established is False:
         # Para. 3 only adds a condition for the exporting Party; it cannot restore it.
         checks.append(
@@ -80,14 +88,25 @@ def rcep_country_of_origin(facts: OriginFacts, ruleset: RuleSet) -> CountryOfOri
                 f"not needed: {exporting} is not the RCEP country of origin under paragraph 2",
             )
         )
-        party = _highest_contributor(facts, checks, missing)
-        return CountryOfOrigin(party, None, content, threshold, None, tuple(checks), tuple(missing))
+        leaders = _highest_contributors(facts, checks, missing)
+        return CountryOfOrigin(
+            _single(leaders),
+            None,
+            content,
+            threshold,
+            None,
+            tuple(checks),
+            tuple(missing),
+            established,
+            leaders,
+        )
 
     lookup, additional_ok, appendix_missing = _additional_requirement(
         facts, importer, ruleset, checks
     )
     if additional_ok is False:
-        party = _highest_contributor(facts, checks, missing)
+        leaders = _highest_contributors(facts, checks, missing)
+        party = _single(leaders)
     elif established is True and additional_ok is True:
         party = exporting
         checks.append(
@@ -124,7 +143,15 @@ def rcep_country_of_origin(facts: OriginFacts, ruleset: RuleSet) -> CountryOfOri
     )
     met = None if content is None or lookup.listed is False else content >= threshold
     return CountryOfOrigin(
-        party, lookup.listed, content, threshold, met, tuple(checks), tuple(missing)
+        party,
+        lookup.listed,
+        content,
+        threshold,
+        met,
+        tuple(checks),
+        tuple(missing),
+        established,
+        leaders,
     )
 
 
@@ -237,9 +264,15 @@ def _additional_requirement(
     return lookup, satisfied, missing
 
 
-def _highest_contributor(
+def _single(leaders: tuple[str, ...]) -> str | None:
+    return leaders[0] if len(leaders) == 1 else None
+
+
+def _highest_contributors(
     facts: OriginFacts, checks: list[Check], missing: list[Missing]
-) -> str | None:
+) -> tuple[str, ...]:
+    """Para. 4: the Parties with the highest value of originating materials (empty when the
+    values are unknown or no Party contributed any)."""
     values = facts.originating_material_value_by_party
     if values is None:
         missing.extend(facts.originating_value_missing)
@@ -251,7 +284,7 @@ def _highest_contributor(
                 "values of originating materials are missing",
             )
         )
-        return None
+        return ()
     if not values:
         checks.append(
             Check(
@@ -261,7 +294,7 @@ def _highest_contributor(
                 "no originating material with a Party of origin: no Party contributed originating materials",
             )
         )
-        return None
+        return ()
     top = max(values.values())
     leaders = sorted(p for p, v in values.items() if v == top)
     inputs = {"value_by_party": dict(sorted(values.items()))}
@@ -282,7 +315,7 @@ def _highest_contributor(
                 "a tie between Parties under Art. 2.6(4) needs a ruling by the importing Party's customs",
             )
         )
-        return None
+        return tuple(leaders)
     checks.append(
         Check(
             "highest_value_contributor",
@@ -292,7 +325,7 @@ def _highest_contributor(
             inputs,
         )
     )
-    return leaders[0]
+    return (leaders[0],)
 
 
 def _digits(line: str | None) -> str | None:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from rcep_origin.declaration import Declaration, Material, MoneyValue, Role
 from rcep_origin.errors import CurrencyError
 from rcep_origin.money import FxTable, Money
-from rcep_origin.origin.rvc import RVC_ROLES
+from rcep_origin.origin import RVC_ROLES
 from rcep_origin.prereview._review import Raw, Review, check
 from rcep_origin.prereview.context import item_key
 from rcep_origin.prereview.thresholds import FX_INVERSE_TOLERANCE, FX_STALE_DAYS

@@ -235,11 +235,13 @@ def logs(review: Review) -> Iterator[Raw]:
 
 @check("CUMULATION_RELIED")
 def cumulation(review: Review) -> Iterator[Raw]:
-    if review.determination is None or "ACU" not in review.determination.flags:
+    """Art. 3.4: the verdict relied on materials of other Parties (the engine's ``Cumulation``
+    fact names them); their proofs of origin matter all the more."""
+    determination = review.determination
+    if determination is None or "ACU" not in determination.flags:
         return
-    ids: list[str] = []
-    for found in review.trace("cumulation"):
-        ids += [str(m) for m in found.inputs.get("materials", [])]
+    found = determination.facts.cumulation
+    ids = [] if found is None else list(found.materials)
     paths = [path for path, m in review.materials() if m.id in set(ids)]
     yield Raw(
         "CUMULATION_RELIED",

@@ -18,7 +18,6 @@ from rcep_origin.prereview._hs_scores import Scored, available, score_items
 from rcep_origin.prereview._review import Raw, Review, check
 from rcep_origin.prereview.catalogue import CLOSEST
 from rcep_origin.prereview.thresholds import HS_MIN_BEST_SCORE, HS_SCORE_GAP
-from rcep_origin.trace import Result
 
 TARGET_EDITION = "HS2022"  # the edition certificates and the transposed catalogue use
 
@@ -169,7 +168,8 @@ def transposition(review: Review) -> Iterator[Raw]:
                     fields=fields,
                     data={**params, "targets": listed, "exact": False},
                 )
-    if not any(c.result is Result.UNKNOWN for c in review.trace("product_specific_rule")):
+    lookup = review.facts.rule_lookup if review.facts is not None else None
+    if lookup is None or lookup.found:
         return
     candidates = (code, *targets)
     rows = sorted(
@@ -192,21 +192,26 @@ def transposition(review: Review) -> Iterator[Raw]:
 
 @check("RULE_NOT_IN_CATALOGUE")
 def rule_in_catalogue(review: Review) -> Iterator[Raw]:
-    for found in review.trace("product_specific_rule"):
-        if found.result is Result.UNKNOWN:
-            product = review.declaration.product
-            yield Raw(
-                "RULE_NOT_IN_CATALOGUE",
-                params={
-                    "code": str(product.code),
-                    "edition": product.hs_edition,
-                    "ruleset": review.ruleset.version,
-                },
-                fields=("product.hs_code",),
-                data={
-                    "code": str(product.code),
-                    "edition": product.hs_edition,
-                    "ruleset": review.ruleset.version,
-                    "engine": found.summary,
-                },
-            )
+    """The engine looked the rule up and found no row for the declared code and edition
+    (``RuleStatus.NOT_IN_CATALOGUE``, or ``TRANSPOSITION_UNKNOWN``: a row in another edition
+    only); it then cannot decide, and says so."""
+    lookup = review.facts.rule_lookup if review.facts is not None else None
+    if lookup is None or lookup.found:
+        return
+    product = review.declaration.product
+    yield Raw(
+        "RULE_NOT_IN_CATALOGUE",
+        params={
+            "code": str(product.code),
+            "edition": product.hs_edition,
+            "ruleset": review.ruleset.version,
+        },
+        fields=("product.hs_code",),
+        data={
+            "code": str(product.code),
+            "edition": product.hs_edition,
+            "ruleset": review.ruleset.version,
+            "status": lookup.status.value,
+            "engine": lookup.check().summary,
+        },
+    )

@@ -9,7 +9,6 @@ from rcep_origin.parties import is_party
 from rcep_origin.prereview._model import Severity
 from rcep_origin.prereview._review import Raw, Review, check
 from rcep_origin.prereview.minimal_operations import read_step
-from rcep_origin.trace import Result
 
 
 @check("PRODUCTION_STEPS_MISSING")
@@ -69,23 +68,24 @@ def outside_parties(review: Review) -> Iterator[Raw]:
 
 @check("MINIMAL_OPERATIONS_ONLY", "MINIMAL_OPERATION_SUSPECTED")
 def minimal_operations(review: Review) -> Iterator[Raw]:
-    """Reject when the engine finds only minimal operations (Art. 3.6). Otherwise read each
-    unmarked step in the exporting Party: one that names an Art. 3.6 operation and nothing more
-    is suspected (warn); when every step is marked or suspected, the good probably fails too
-    (``MINIMAL_OPERATIONS_ONLY``, variant ``likely``, warn)."""
+    """Reject when the engine finds only minimal operations (Art. 3.6: its ``MinimalOperations``
+    fact names the steps). Otherwise read each unmarked step in the exporting Party: one that
+    names an Art. 3.6 operation and nothing more is suspected (warn); when every step is marked
+    or suspected, the good probably fails too (``MINIMAL_OPERATIONS_ONLY``, variant ``likely``,
+    warn)."""
     party = review.exporting_party
-    for found in review.trace("beyond_minimal_operations"):
-        if found.result is Result.FAIL:
-            steps = [str(s) for s in found.inputs.get("minimal_steps", [])]
-            yield Raw(
-                "MINIMAL_OPERATIONS_ONLY",
-                params={"party": party, "steps": steps},
-                fields=tuple(
-                    f"production_steps[{i}].minimal_operation" for i, _ in review.exporting_steps
-                ),
-                data={"minimal_steps": steps, "engine": found.summary},
-            )
-            return
+    operations = review.facts.minimal_operations if review.facts is not None else None
+    if operations is not None and operations.met is False:
+        steps = [step.description for step in operations.minimal_steps]
+        yield Raw(
+            "MINIMAL_OPERATIONS_ONLY",
+            params={"party": party, "steps": steps},
+            fields=tuple(
+                f"production_steps[{step.index}].minimal_operation" for step in operations.steps
+            ),
+            data={"minimal_steps": steps, "engine": operations.check().summary},
+        )
+        return
     if review.determination is not None and review.determination.criterion == "WO":
         return
     suspected = []
@@ -105,7 +105,7 @@ def minimal_operations(review: Review) -> Iterator[Raw]:
         )
     # Art. 3.6 decides only when origin rests on the product-specific rule (the engine then
     # tests it); a good of originating materials only keeps its origin either way.
-    tested = bool(review.trace("beyond_minimal_operations"))
+    tested = operations is not None
     unmarked = [step for _, step in review.exporting_steps if not step.minimal_operation]
     if tested and suspected and len(suspected) == len(unmarked):
         steps = [step.description for _, step in review.exporting_steps]

@@ -1,7 +1,8 @@
-"""What the engine decided, as findings: read from its verdict and its trace, never recomputed.
+"""What the engine decided, as findings: read from its verdict and its typed facts
+(``Determination.facts``), never recomputed and never read back from the trace.
 
-Each finding carries the engine's own explanation (``data.engine``) beside the localized
-message, which is built from the figures of the same check.
+Each finding carries the engine's own explanation (``data.engine``, the trace entry rendered from
+the same fact) beside the localized message, which is built from the fact's figures.
 """
 
 from __future__ import annotations
@@ -10,17 +11,13 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from rcep_origin.origin import Outcome
-from rcep_origin.origin.change_of_classification import material_makes_change
+from rcep_origin.origin import Outcome, RvcCalculation
 from rcep_origin.parties import parties
 from rcep_origin.prereview._i18n import Word
 from rcep_origin.prereview._model import Severity
 from rcep_origin.prereview._review import Raw, Review, check
 from rcep_origin.prereview.thresholds import DE_MINIMIS_THIN_MARGIN_POINTS, RVC_THIN_MARGIN_POINTS
-from rcep_origin.rules import ChangeOfClassification, parse_rule
-from rcep_origin.trace import Result, round2
-
-HUNDRED = Decimal(100)
+from rcep_origin.trace import round2
 
 
 def party_name(code: str) -> Word:
@@ -31,55 +28,57 @@ def party_name(code: str) -> Word:
 def entry_into_force(review: Review) -> Iterator[Raw]:
     """Art. 20.7: reject when the Agreement is not yet in force for a Party on the date; warn
     when its date of entry into force is not known from a source."""
-    for role in ("exporting", "importing"):
-        for found in review.trace(f"in_force_{role}_party"):
-            if found.result not in (Result.FAIL, Result.UNKNOWN):
-                continue
-            code = str(found.inputs.get("party"))
-            party = parties()[code]
-            yield Raw(
-                "ENTRY_INTO_FORCE",
-                params={
-                    "party_name": party_name(code),
-                    "date": review.declaration.date,
-                    "entry_into_force": party.entry_into_force,
-                },
-                fields=(f"{role}_party", "date"),
-                data={
-                    "party": code,
-                    "date": review.declaration.date,
-                    "entry_into_force": party.entry_into_force,
-                    "engine": found.summary,
-                },
-                variant=None if found.result is Result.FAIL else "unknown",
-                severity=None if found.result is Result.FAIL else Severity.WARN,
-            )
+    if review.facts is None:
+        return
+    for fact in review.facts.in_force:
+        if fact.in_force is True:
+            continue
+        yield Raw(
+            "ENTRY_INTO_FORCE",
+            params={
+                "party_name": party_name(fact.party),
+                "date": review.declaration.date,
+                "entry_into_force": fact.entry_into_force,
+            },
+            fields=(f"{fact.role}_party", "date"),
+            data={
+                "party": fact.party,
+                "date": review.declaration.date,
+                "entry_into_force": fact.entry_into_force,
+                "engine": fact.check().summary,
+            },
+            variant=None if fact.in_force is False else "unknown",
+            severity=None if fact.in_force is False else Severity.WARN,
+        )
 
 
 @check("CONSIGNMENT_NOT_DIRECT")
 def consignment(review: Review) -> Iterator[Raw]:
-    for found in review.trace("direct_consignment"):
-        if found.result is Result.FAIL:
-            transit = [str(p) for p in found.inputs.get("transit", [])]
-            yield Raw(
-                "CONSIGNMENT_NOT_DIRECT",
-                params={"parties": transit},
-                fields=("consignment.transit",),
-                data={"transit": transit, "engine": found.summary},
-            )
+    """Art. 3.15: the engine's ``DirectConsignment`` fact fails."""
+    found = review.facts.consignment if review.facts is not None else None
+    if found is None or found.met is not False:
+        return
+    transit = [stop.party for stop in found.transit]
+    yield Raw(
+        "CONSIGNMENT_NOT_DIRECT",
+        params={"parties": transit},
+        fields=("consignment.transit",),
+        data={"transit": transit, "engine": found.check().summary},
+    )
 
 
 @check("WO_CLAIM_FAILS")
 def wholly_obtained(review: Review) -> Iterator[Raw]:
-    for found in review.trace("wholly_obtained"):
-        if found.result is Result.FAIL:
-            ids = [str(m) for m in found.inputs.get("non_originating_materials", [])]
-            yield Raw(
-                "WO_CLAIM_FAILS",
-                params={"materials": ids},
-                fields=("wholly_obtained", *_paths(review, ids, "originating")),
-                data={"materials": ids, "engine": found.summary},
-            )
+    found = review.facts.wholly_obtained if review.facts is not None else None
+    if found is None or found.met:
+        return
+    ids = list(found.non_originating_materials)
+    yield Raw(
+        "WO_CLAIM_FAILS",
+        params={"materials": ids},
+        fields=("wholly_obtained", *_paths(review, ids, "originating")),
+        data={"materials": ids, "engine": found.check().summary},
+    )
 
 
 @check("NOT_ORIGINATING", "UNDECIDABLE")
@@ -106,88 +105,100 @@ def outcome(review: Review) -> Iterator[Raw]:
         )
 
 
+def _rvc_data(term: RvcCalculation) -> dict[str, Any]:
+    """The figures of an RVC term, as the engine shows them (percentages to two decimals)."""
+    data: dict[str, Any] = {"method": term.method, "fob": term.fob, "currency": term.currency}
+    if term.vnm is not None:
+        data["vnm"] = term.vnm
+    if term.vom is not None:
+        data["vom"] = term.vom
+    if term.figure is not None:
+        data["percent"] = round2(term.figure.percent)
+        data["threshold"] = term.threshold
+    return data
+
+
 @check("RVC_FAILS")
 def rvc_fails(review: Review) -> Iterator[Raw]:
     """Reported only when the good is not originating: a failed RVC in an alternative the good
-    did not need is no defect."""
-    if review.outcome is not Outcome.NOT_ORIGINATING:
+    did not need is no defect. One finding per RVC term of the rule that fails."""
+    if review.outcome is not Outcome.NOT_ORIGINATING or review.facts is None:
         return
-    for found in review.trace("regional_value_content"):
-        if found.result is not Result.FAIL:
+    for term in review.facts.rvc_terms:
+        if term.met is not False or term.figure is None:
             continue
-        inputs = found.inputs
-        percent, threshold = Decimal(inputs["percent"]), Decimal(inputs["threshold"])
-        fob = Decimal(inputs["fob"])
-        build_down = inputs["method"] == "build_down"
+        percent, threshold = round2(term.figure.percent), term.threshold
+        build_down = term.method == "build_down"
         params: dict[str, Any] = {
-            "percent": round2(percent),
+            "percent": percent,
             "threshold": threshold,
             "gap": round2(threshold - percent),
             "method": Word("build-down" if build_down else "build-up"),
-            "currency": inputs["currency"],
+            "currency": term.currency,
         }
         if build_down:
-            params["vnm"] = round2(Decimal(inputs.get("vnm", 0)))
-            params["max_vnm"] = round2(fob * (1 - threshold / HUNDRED))
+            params["vnm"] = round2(term.vnm if term.vnm is not None else Decimal(0))
+            params["max_vnm"] = round2(term.max_vnm)
         else:
-            params["min_numerator"] = round2(fob * threshold / HUNDRED)
+            params["min_numerator"] = round2(term.min_numerator)
         yield Raw(
             "RVC_FAILS",
             params=params,
             fields=("fob_value", "materials", *(("costs",) if not build_down else ())),
-            data={**inputs, "engine": found.summary, "article": found.article},
+            data={**_rvc_data(term), "engine": term.check().summary, "article": term.article},
             variant=None if build_down else "build_up",
         )
 
 
 @check("CTC_FAILS")
 def ctc_fails(review: Review) -> Iterator[Raw]:
-    """The materials that defeat the change are found with the engine's own test
-    (``material_makes_change``), on the term the failed check names."""
-    if review.outcome is not Outcome.NOT_ORIGINATING:
+    """The materials that defeat the change, as the engine's ``CtcOutcome`` names them: those
+    that do not make it and those it could not test, for each change term that failed."""
+    if review.outcome is not Outcome.NOT_ORIGINATING or review.facts is None:
         return
-    product = review.declaration.product.code
-    by_id = {m.id: (path, m) for path, m in review.materials()}
-    tolerance = [c for c in review.trace("de_minimis") if c.result is Result.FAIL]
-    for found in review.trace("change:"):
-        if found.result is not Result.FAIL:
+    by_id = {m.id: path for path, m in review.materials()}
+    changes = review.facts.changes
+    tolerance = [
+        change.de_minimis.check().summary
+        for change in changes
+        if change.de_minimis is not None and change.de_minimis.met is False
+    ]
+    for change in changes:
+        if change.change_met is not False:
             continue
-        rule_text = found.name.removeprefix("change:")
-        term = parse_rule(rule_text).alternatives[0].terms[0]
-        assert isinstance(term, ChangeOfClassification)
-        offending: list[str] = []
-        reasons: dict[str, str] = {}
-        for material_id, reason in found.inputs.get("non_originating_materials", {}).items():
-            _, material = by_id[material_id]
-            makes, _ = material_makes_change(product, material.code, term)
-            if makes is not True:
-                offending.append(material_id)
-                reasons[material_id] = f"{material.hs_code}: {reason}"
+        failing = [m for m in change.materials if m.makes_change is not True]
+        offending = [m.material for m in failing]
         yield Raw(
             "CTC_FAILS",
-            params={"rule": rule_text, "materials": offending},
-            fields=tuple(f"{by_id[i][0]}.hs_code" for i in offending),
+            params={"rule": change.term, "materials": offending},
+            fields=tuple(f"{by_id[i]}.hs_code" for i in offending),
             data={
-                "rule": rule_text,
-                "materials": reasons,
-                "engine": found.summary,
-                "de_minimis": [c.summary for c in tolerance],
+                "rule": change.term,
+                "materials": {m.material: f"{m.hs_code}: {m.reason}" for m in failing},
+                "engine": change.checks()[0].summary,
+                "de_minimis": tolerance,
             },
         )
 
 
 @check("RVC_MARGIN_THIN")
 def rvc_margin(review: Review) -> Iterator[Raw]:
+    """The good qualifies on an RVC term, but within ``RVC_THIN_MARGIN_POINTS`` of its
+    threshold (the thinnest margin among the RVC terms met)."""
     determination = review.determination
     if determination is None or determination.outcome is not Outcome.ORIGINATING:
         return
     if "RVC" not in determination.criteria:
         return
-    passed = [c for c in review.trace("regional_value_content") if c.result is Result.PASS]
+    passed = [
+        (round2(term.figure.percent), term)
+        for term in determination.facts.rvc_terms
+        if term.figure is not None and term.met is True
+    ]
     if not passed:
         return
-    found = min(passed, key=lambda c: Decimal(c.inputs["percent"]) - Decimal(c.inputs["threshold"]))
-    percent, threshold = Decimal(found.inputs["percent"]), Decimal(found.inputs["threshold"])
+    percent, found = min(passed, key=lambda pair: pair[0] - pair[1].threshold)
+    threshold = found.threshold
     margin = percent - threshold
     if margin < RVC_THIN_MARGIN_POINTS:
         yield Raw(
@@ -199,50 +210,43 @@ def rvc_margin(review: Review) -> Iterator[Raw]:
                 "threshold": threshold,
                 "margin": round2(margin),
                 "thin_below_points": RVC_THIN_MARGIN_POINTS,
-                "engine": found.summary,
+                "engine": found.check().summary,
             },
         )
 
 
 @check("DE_MINIMIS_RELIED")
 def de_minimis(review: Review) -> Iterator[Raw]:
-    """Info; warn when within ``DE_MINIMIS_THIN_MARGIN_POINTS`` of the tolerance."""
+    """Info; warn when within ``DE_MINIMIS_THIN_MARGIN_POINTS`` of the tolerance. Reads the
+    tolerance the chosen alternative relied on (``Facts.de_minimis``)."""
     determination = review.determination
     if determination is None or "DMI" not in determination.flags:
         return
-    for found in review.trace("de_minimis"):
-        if found.result is not Result.PASS:
-            continue
-        measures = [found.inputs]
-        if "by_value" in found.inputs:  # Chapters 50-63: by value or by weight, Art. 3.7(1)
-            measures = [found.inputs["by_weight"], found.inputs["by_value"]]
-        for inputs in measures:
-            if "percent" not in inputs or "limit_percent" not in inputs:
-                continue
-            percent, limit = Decimal(inputs["percent"]), Decimal(inputs["limit_percent"])
-            if percent > limit:
-                continue
-            by_weight = "weight" in inputs
-            thin = limit - percent < DE_MINIMIS_THIN_MARGIN_POINTS
-            ids = [str(m) for m in inputs.get("materials", [])]
-            yield Raw(
-                "DE_MINIMIS_RELIED",
-                params={
-                    "percent": percent,
-                    "limit": limit,
-                    "basis": Word("the good's weight" if by_weight else "the FOB value"),
-                },
-                fields=tuple(_paths(review, ids, "weight_kg" if by_weight else "value")),
-                data={
-                    "percent": percent,
-                    "limit_percent": limit,
-                    "basis": "weight" if by_weight else "value",
-                    "materials": ids,
-                    "engine": found.summary,
-                },
-                severity=Severity.WARN if thin else None,
-            )
-            return
+    relied = determination.facts.de_minimis
+    test = None if relied is None else relied.passed
+    if relied is None or test is None or test.percent is None:
+        return
+    percent, limit = round2(test.percent), test.limit_percent
+    by_weight = test.basis == "weight"
+    thin = limit - percent < DE_MINIMIS_THIN_MARGIN_POINTS
+    ids = list(test.materials)
+    yield Raw(
+        "DE_MINIMIS_RELIED",
+        params={
+            "percent": percent,
+            "limit": limit,
+            "basis": Word("the good's weight" if by_weight else "the FOB value"),
+        },
+        fields=tuple(_paths(review, ids, "weight_kg" if by_weight else "value")),
+        data={
+            "percent": percent,
+            "limit_percent": limit,
+            "basis": "weight" if by_weight else "value",
+            "materials": ids,
+            "engine": relied.check().summary,
+        },
+        severity=Severity.WARN if thin else None,
+    )
 
 
 @check("COUNTRY_OF_ORIGIN_NOT_ESTABLISHED", "ADDITIONAL_RULE_NOT_MET")
