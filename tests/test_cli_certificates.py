@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -179,3 +182,118 @@ def test_a_declaration_path_outside_the_application_folder_is_refused(
         app, ["certificate", "issue", str(tmp_path / "app.yaml"), "--home", str(home)]
     )
     assert result.exit_code == 3 and "inside the application's folder" in result.output
+
+
+# --- key trust (issue 13): revoked keys, and importers holding only what the issuer publishes
+
+
+def _signed_at(out: Path, number: str) -> datetime:
+    created = json.loads((out / f"{number}.json").read_text())["proof"]["created"]
+    return datetime.fromisoformat(created.replace("Z", "+00:00"))
+
+
+def _published_only(home: Path, tmp_path: Path) -> Path:
+    """What an importer holds: the issuer's published files, and no home."""
+    folder = tmp_path / "importer"
+    folder.mkdir()
+    for name in ("did.json", "jwks.json"):
+        shutil.copy(home / "public" / name, folder / name)
+    return folder
+
+
+def verify_trusting(path: Path, trusted: Path, tmp_path: Path) -> tuple[int, dict]:  # type: ignore[type-arg]
+    nowhere = tmp_path / "no-home-here"
+    result = runner.invoke(
+        app,
+        ["certificate", "verify", str(path), "--trust", str(trusted), "--home", str(nowhere)],
+        catch_exceptions=False,
+    )
+    assert not nowhere.exists(), "a verifier with published files needs, and makes, no home"
+    json_result = runner.invoke(
+        app,
+        [
+            "certificate",
+            "verify",
+            str(path),
+            "--trust",
+            str(trusted),
+            "--home",
+            str(nowhere),
+            "--json",
+        ],
+    )
+    assert json_result.exit_code == result.exit_code, result.output
+    return result.exit_code, json.loads(json_result.output)
+
+
+def test_after_keys_revoke_every_form_signed_after_fails_and_before_stays_valid(
+    home: Path, tmp_path: Path
+) -> None:
+    first = issue(home, tmp_path / "a")
+    signed_first = _signed_at(tmp_path / "a", first)
+    # Signing times are to the second, and the XML form is stamped just after the proof: the
+    # second certificate is signed two seconds later, so T can fall between the two.
+    while datetime.now(UTC) < signed_first + timedelta(seconds=2):
+        time.sleep(0.1)
+    second = issue(home, tmp_path / "b")
+    compromised_from = _signed_at(tmp_path / "b", second)
+    kid = json.loads((home / "keys" / "keys.json").read_text())["keys"][0]["kid"]
+    result = runner.invoke(
+        app, ["keys", "revoke", kid, "--home", str(home), "--at", compromised_from.isoformat()]
+    )
+    assert result.exit_code == 0, result.output
+    importer = _published_only(home, tmp_path)
+    for suffix in ("json", "jwt", "xml", "pdf"):
+        before = tmp_path / "a" / f"{first}.{suffix}"
+        after = tmp_path / "b" / f"{second}.{suffix}"
+        # The issuing body, with its register: valid before T, invalid after.
+        code, report = verify(home, before)
+        assert (code, report["verdict"]) == (0, "valid"), (suffix, report["reason"])
+        code, report = verify(home, after)
+        assert (code, report["verdict"]) == (1, "invalid"), (suffix, report["reason"])
+        assert "revoked" in report["reason"], suffix
+        # An importer with the published files only: nothing fails before T; after T fails.
+        for published in ("did.json", "jwks.json"):
+            code, report = verify_trusting(before, importer / published, tmp_path)
+            assert (code, report["verdict"]) == (2, "indeterminate"), (suffix, report["reason"])
+            assert "fail" not in {c["result"] for c in report["checks"]}, (suffix, published)
+            code, report = verify_trusting(after, importer / published, tmp_path)
+            assert (code, report["verdict"]) == (1, "invalid"), (suffix, published)
+            assert [c["name"] for c in report["checks"] if c["result"] == "fail"] == ["key"]
+
+
+@pytest.mark.parametrize("published", ["did.json", "jwks.json"])
+def test_an_importer_with_only_the_published_files_verifies_every_form(
+    home: Path, tmp_path: Path, published: str
+) -> None:
+    """Issue 13: '--trust did.json' said 'not a known issuing body', '--trust jwks.json' failed
+    with "malformed key record: 'controller'"."""
+    out = tmp_path / "out"
+    number = issue(home, out)
+    importer = _published_only(home, tmp_path)
+    for suffix in ("json", "jwt", "xml", "pdf"):
+        code, report = verify_trusting(out / f"{number}.{suffix}", importer / published, tmp_path)
+        # Offline the status list is not at hand: indeterminate (exit 2), and nothing fails.
+        assert (code, report["verdict"]) == (2, "indeterminate"), (suffix, report["reason"])
+        results = {c["name"]: c["result"] for c in report["checks"]}
+        assert results == {
+            "format": "pass",
+            "issuer": "pass",
+            "signature": "pass",
+            "key": "pass",
+            "validity": "pass",
+            "status": "unknown",
+        }, suffix
+
+
+def test_a_trust_file_that_is_not_a_published_key_document_is_bad_usage(
+    home: Path, tmp_path: Path
+) -> None:
+    number = issue(home, tmp_path / "out")
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "abc", "kid": "key-1"}]}')
+    result = runner.invoke(
+        app,
+        ["certificate", "verify", str(tmp_path / "out" / f"{number}.json"), "--trust", str(bad)],
+    )
+    assert result.exit_code == 3 and "keys[0].kid" in result.output.replace("\n", "")
