@@ -16,6 +16,7 @@ from rcep_origin import __version__
 from rcep_origin.api import problems, public, routes
 from rcep_origin.api.settings import Settings
 from rcep_origin.authority import Authority, database_url_for, has_file_register
+from rcep_origin.rules import load_ruleset
 from rcep_origin.store.database import Database
 from rcep_origin.store.keystore import FileKeystore, StoreError
 
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         app.state.authority = Authority(
             db,
             keystore,
+            ruleset=None if settings.rules is None else load_ruleset(settings.rules),
             trust_homes=settings.trust,
             status_capacity=settings.status_capacity,
         )

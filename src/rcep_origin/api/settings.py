@@ -20,6 +20,7 @@ class Settings:
             os.environ.get("RCEP_ORIGIN_HOME", Path.home() / ".rcep-origin")
         )
     )
+    rules: Path | None = None  # a rule set directory instead of the built-in one
     trust: tuple[Path, ...] = ()  # other issuers' homes or keys.json the verifier trusts
     max_body_bytes: int = 2 * 1024 * 1024
     max_upload_bytes: int = 10 * 1024 * 1024  # POST /verify takes PDFs
@@ -29,8 +30,10 @@ class Settings:
     @classmethod
     def from_environment(cls) -> Settings:
         """For the ASGI app uvicorn loads: ``rcep-origin serve`` has migrated the database and
-        exported RCEP_ORIGIN_DATABASE_URL, RCEP_ORIGIN_HOME and RCEP_ORIGIN_TRUST."""
+        exported RCEP_ORIGIN_DATABASE_URL, RCEP_ORIGIN_HOME, RCEP_ORIGIN_TRUST and
+        RCEP_ORIGIN_RULES."""
         trust = tuple(
             Path(p) for p in os.environ.get("RCEP_ORIGIN_TRUST", "").split(os.pathsep) if p
         )
-        return cls(trust=trust, migrate=False)
+        rules = os.environ.get("RCEP_ORIGIN_RULES")
+        return cls(trust=trust, rules=Path(rules) if rules else None, migrate=False)

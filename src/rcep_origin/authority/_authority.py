@@ -496,6 +496,7 @@ class Authority:
         )
         review = prereview(
             validate_declaration(row.document),
+            ruleset=self.ruleset,
             lang=lang,
             context=context,
             source=row.declaration_id,

@@ -18,8 +18,11 @@ from rcep_origin.cli.home import (
     DatabaseOption,
     HomeOption,
     authority_of,
+    fail,
     operator_of,
 )
+from rcep_origin.errors import RuleSetError
+from rcep_origin.rules import load_ruleset
 from rcep_origin.store.database import Database
 
 db_app = typer.Typer(help="The register's database.", no_args_is_help=True)
@@ -37,6 +40,12 @@ def serve_command(
         list[Path] | None, typer.Option(help="Other issuers' homes to trust when verifying")
     ] = None,
     workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+    rules: Annotated[
+        Path | None,
+        typer.Option(
+            "--rules", file_okay=False, help="A rule set directory instead of the built-in one"
+        ),
+    ] = None,
 ) -> None:
     """Run the HTTP service (FastAPI under uvicorn) for the issuing body of --home, on its
     register; migrates the database first."""
@@ -46,6 +55,12 @@ def serve_command(
     Database(url).upgrade()
     os.environ["RCEP_ORIGIN_DATABASE_URL"] = url
     os.environ["RCEP_ORIGIN_HOME"] = str(home)
+    if rules is not None:
+        try:
+            load_ruleset(rules)  # refuse a broken rule set before the server starts
+        except RuleSetError as exc:
+            raise fail(f"rule set error: {exc}") from None
+        os.environ["RCEP_ORIGIN_RULES"] = str(rules.resolve())
     if trust:
         os.environ["RCEP_ORIGIN_TRUST"] = os.pathsep.join(str(p) for p in trust)
     uvicorn.run(
