@@ -151,7 +151,7 @@ def main() -> None:
     shutil.rmtree(home, ignore_errors=True)
 
 
-def _xml_signer(now: datetime) -> tuple[Callable[[Any], bytes], Any]:
+def _xml_signer(now: datetime) -> tuple[Callable[..., bytes], Any]:
     from rcep_origin.certificates.xml_form import (
         certificate_to_xml,
         make_xml_signing_identity,
@@ -159,7 +159,11 @@ def _xml_signer(now: datetime) -> tuple[Callable[[Any], bytes], Any]:
     )
 
     key, certificate = make_xml_signing_identity(f"{DID}#key-1", valid_from=now - timedelta(days=1))
-    return (lambda c: sign_xml(certificate_to_xml(c), key, certificate)), certificate
+
+    def sign(issued: Any, signed_at: datetime | None = None) -> bytes:
+        return sign_xml(certificate_to_xml(issued), key, certificate, signed_at=signed_at)
+
+    return sign, certificate
 
 
 def _node_comparison(sample: Any, signer: Ed25519Signer, verify_json: float, home: Path) -> None:

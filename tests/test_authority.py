@@ -537,3 +537,36 @@ def test_a_file_based_home_is_migrated_by_a_command_and_numbering_continues(
     )
     assert verified.exit_code == 0, verified.output
     assert _cli("certificate", "revoke", number, "--home", str(home)).exit_code == 0
+
+
+def test_after_a_key_is_revoked_the_status_lists_are_signed_again_with_the_new_key(
+    tmp_path: Path,
+) -> None:
+    home = _issuer_home(tmp_path)
+    out = tmp_path / "out"
+    issued = _cli("certificate", "issue", str(ROOT / "examples" / "certificate-request.yaml"), "--home", str(home), "--out", str(out))  # fmt: skip
+    number = issued.output.split()[1].rstrip(":")
+    time.sleep(1.1)  # lifetimes are kept to the second
+    old = json.loads((home / "keys" / "keys.json").read_text())["keys"][0]["kid"]
+    assert _cli("keys", "revoke", old, "--home", str(home)).exit_code == 0
+    # No current key yet: the lists stay as the old key signed them before its revocation.
+    assert (
+        _cli("certificate", "verify", str(out / f"{number}.json"), "--home", str(home)).exit_code
+        == 0
+    )
+    assert _cli("keys", "create", "--home", str(home)).exit_code == 0
+    database = Database(f"sqlite:///{home / 'rcep-origin.db'}")
+    with database.session() as session:
+        signers = {
+            row.credential["proof"]["verificationMethod"]
+            for row in session.scalars(select(schema.StatusListRow))
+        }
+    database.dispose()
+    assert signers and not any(s.endswith(f"#{old}") for s in signers), signers
+    verified = _cli("certificate", "verify", str(out / f"{number}.json"), "--home", str(home), "--json")  # fmt: skip
+    assert verified.exit_code == 0, verified.output
+    assert _cli("certificate", "revoke", number, "--home", str(home)).exit_code == 0
+    assert (
+        _cli("certificate", "verify", str(out / f"{number}.json"), "--home", str(home)).exit_code
+        == 1
+    )

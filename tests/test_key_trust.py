@@ -249,8 +249,8 @@ def _old_xml_signer(keystore: FileKeystore, kid: str, clock: Any) -> Any:
     certificate = x509.load_pem_x509_certificate(
         (keystore.keys_dir / f"xml-{kid}.crt").read_bytes()
     )
-    return lambda issued: sign_xml(
-        certificate_to_xml(issued), key, certificate, signed_at=clock.now
+    return lambda issued, signed_at=None: sign_xml(
+        certificate_to_xml(issued), key, certificate, signed_at=signed_at or clock.now
     )
 
 

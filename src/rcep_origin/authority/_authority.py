@@ -736,9 +736,14 @@ class Authority:
             self.keystore.profile(),
             self.keystore.current_signer(),
             registry,
-            xml_signer=self.keystore.xml_signer(),
+            xml_signer=self.keystore.xml_signer(clock=self.clock),
             clock=self.clock,
         )
+
+    def _register(self, session: Session) -> sql.SqlRegistry:
+        """The register as verification reads it: it speaks for this issuer's certificates
+        only (another trusted issuer's are not 'never issued', just not known here)."""
+        return sql.SqlRegistry(session, issuer_did=self.keystore.profile().did)
 
     def _issue_request(
         self, work: _Work, row: schema.CertificateRequestRow, actor: str
@@ -880,6 +885,7 @@ class Authority:
         with self._work() as work:
             key = self.keystore.create_key()
             work.record(actor, "key.create", key.id, key.to_record())
+            self._resign_status_lists(work, actor)
             return key
 
     def revoke_key(self, actor: sql.Principal, kid: str, at: datetime) -> VerificationKey:
@@ -891,7 +897,21 @@ class Authority:
             except StoreError as exc:
                 raise NotFound(exc.message) from None
             work.record(actor, "key.revoke", key.id, key.to_record())
+            self._resign_status_lists(work, actor)
             return key
+
+    def _resign_status_lists(self, work: _Work, actor: sql.Principal) -> None:
+        """Sign every status list again with the current key: a list signed by a key that is
+        now revoked would fail, and whoever holds that key could otherwise sign a back-dated
+        list that clears a revocation. With no current key (the current one was revoked),
+        this waits for the next 'keys create', which calls it again."""
+        try:
+            issuer = self._issuer(work.session)
+        except StoreError:
+            return
+        lists = issuer.resign_status_lists()
+        if lists:
+            work.record(actor, "status_lists.resign", issuer.signer.key.id, {"lists": lists})
 
     # -- verification (anyone) -------------------------------------------------------------
 
@@ -912,7 +932,7 @@ class Authority:
             row = work.session.get(schema.CertificateRow, number)
             if row is None:
                 raise NotFound("No certificate with this number was issued here")
-            registry = sql.SqlRegistry(work.session)
+            registry = self._register(work.session)
             return verify_credential_json(
                 row.credential, self.trust(), registry, self.clock(), register=registry
             )
@@ -923,7 +943,7 @@ class Authority:
         """Verify a presented certificate of any form, against the register too (its status
         lists, and whether it holds that number with that content)."""
         with self._work(writes=False) as work:
-            registry = sql.SqlRegistry(work.session)
+            registry = self._register(work.session)
             return verify_document(
                 data,
                 trust or self.trust(),
@@ -964,6 +984,7 @@ class Authority:
         with self._work() as work:
             done = import_file_register(work.session, home)
             work.record(actor, "home.migrate", str(home), asdict(done))
+        self.keystore.publish()  # older homes dropped revoked keys from did.json and jwks.json
         moved = move_aside(home, self.clock().strftime("%Y%m%dT%H%M%SZ"))
         return MigrationReport(
             certificates=done.certificates,

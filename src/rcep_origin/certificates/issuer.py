@@ -96,11 +96,15 @@ class Registry(Protocol):
         self, list_id: str, bits: Bitstring, credential: dict[str, Any]
     ) -> None: ...
     def status_list_credential(self, url: str) -> dict[str, Any] | None: ...
+    def status_list_ids(self) -> list[str]: ...
     def save_issued(self, issued: Sequence[IssuedCertificate]) -> None: ...
     def issued(self, number: str) -> IssuedCertificate | None: ...
 
 
-XmlSigner = Callable[[Certificate], bytes]
+class XmlSigner(Protocol):
+    """Renders and signs the XML form, stamping the signing time inside the signed content."""
+
+    def __call__(self, certificate: Certificate, signed_at: datetime | None = None) -> bytes: ...
 
 
 class Issuer:
@@ -153,7 +157,8 @@ class Issuer:
                     certificate=certificate,
                     credential=credential,
                     jwt=encode_jwt(unsigned, self.signer, now),
-                    xml=None if self.xml_signer is None else self.xml_signer(certificate),
+                    # One instant for every form: the XML's signing time is the proof's.
+                    xml=None if self.xml_signer is None else self.xml_signer(certificate, now),
                     status=status,
                 )
                 for (certificate, status), credential, unsigned in zip(
@@ -229,6 +234,22 @@ class Issuer:
 
     def status_list_credential(self, url: str) -> dict[str, Any] | None:
         return self.registry.status_list_credential(url)
+
+    def resign_status_lists(self) -> list[str]:
+        """Sign every list again with this issuer's (current) key, bits unchanged."""
+        now = self.clock()
+        signed = []
+        with self.registry.transaction():
+            for list_id in self.registry.status_list_ids():
+                listing = self.registry.status_list_credential(
+                    self.profile.status_list_url(list_id)
+                )
+                if listing is None:
+                    continue
+                purpose = str(listing.get("credentialSubject", {}).get("statusPurpose", ""))
+                self._sign_list(list_id, purpose, self.registry.status_bits(list_id), now)
+                signed.append(list_id)
+        return signed
 
 
 XmlIdentity = tuple[ec.EllipticCurvePrivateKey, x509.Certificate]

@@ -273,9 +273,7 @@ def certificate_verify(
         # the same homes (the first, then the others).
         url = database_url if registered.resolve() == home.resolve() else None
         with authority_of(registered, url) as found:
-            found.trust_homes = tuple(paths[1:])
-            found.clock = lambda: now
-            report = found.verify_document(data)
+            report = found.verify_document(data, trust=store, now=now)
     _print_report(report, as_json)
     raise typer.Exit(
         0

@@ -344,6 +344,7 @@ class SqlRegistry:
         request_id: str | None = None,
         exporter_id: str | None = None,
         status_capacity: int = MIN_ENTRIES,
+        issuer_did: str | None = None,
     ):
         if not 0 < status_capacity <= MIN_ENTRIES:
             raise ValueError(f"a status list's capacity is 1..{MIN_ENTRIES}")
@@ -351,6 +352,9 @@ class SqlRegistry:
         self.request_id = request_id
         self.exporter_id = exporter_id
         self.status_capacity = status_capacity
+        if issuer_did is not None:
+            # certificates.Register: the register speaks for this issuer's certificates only.
+            self.issuer_did = issuer_did
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -424,6 +428,13 @@ class SqlRegistry:
             raise KeyError(f"status list {list_id} was never opened")
         row.bits, row.credential, row.updated = bytes(bits.bits), credential, now()
         self.session.flush()
+
+    def status_list_ids(self) -> list[str]:
+        return list(
+            self.session.scalars(
+                select(schema.StatusListRow.list_id).order_by(schema.StatusListRow.list_id)
+            )
+        )
 
     def status_list_credential(self, url: str) -> dict[str, Any] | None:
         row = self.session.get(schema.StatusListRow, url.rstrip("/").rsplit("/", 1)[-1])
