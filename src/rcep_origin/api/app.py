@@ -15,10 +15,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from rcep_origin import __version__
 from rcep_origin.api import problems, public, routes
 from rcep_origin.api.settings import Settings
-from rcep_origin.authority import Authority, database_url_for, has_file_register
+from rcep_origin.authority import Authority, Database
 from rcep_origin.rules import load_ruleset
-from rcep_origin.store.database import Database
-from rcep_origin.store.keystore import FileKeystore, StoreError
 
 log = logging.getLogger("rcep_origin.api")
 
@@ -42,26 +40,19 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = database or Database(database_url_for(settings.issuer_home, settings.database_url))
-        if settings.migrate:
-            db.upgrade()
-        if has_file_register(settings.issuer_home):
-            raise StoreError(
-                f"{settings.issuer_home} still keeps certificates in files: run "
-                f"'rcep-origin home migrate --home {settings.issuer_home}' first"
-            )
-        keystore = FileKeystore(settings.issuer_home)
-        keystore.profile()  # fails early, with a hint, when the issuing body is not set up
-        app.state.authority = Authority(
-            db,
-            keystore,
+        found = Authority.open(
+            settings.issuer_home,
+            settings.database_url,
+            database=database,
+            migrate=settings.migrate,
             ruleset=None if settings.rules is None else load_ruleset(settings.rules),
             trust_homes=settings.trust,
             status_capacity=settings.status_capacity,
         )
+        app.state.authority = found
         yield
         if database is None:
-            db.dispose()
+            found.dispose()
 
     app = FastAPI(
         title="rcep-origin",

@@ -13,7 +13,9 @@ from rcep_origin.authority._authority import (
     Authority,
     Idempotency,
     database_url_for,
+    migrate_database,
     operator,
+    trust_of_homes,
 )
 from rcep_origin.authority._errors import (
     AuthorityError,
@@ -40,6 +42,7 @@ from rcep_origin.authority._views import (
     RunView,
     StatusView,
 )
+from rcep_origin.store.database import Database
 from rcep_origin.store.sql import Principal
 
 __all__ = [
@@ -53,6 +56,7 @@ __all__ = [
     "AuthorityError",
     "CertificateView",
     "Conflict",
+    "Database",
     "DeclarationDocumentView",
     "DeclarationVersionView",
     "DeclarationView",
@@ -75,5 +79,7 @@ __all__ = [
     "Unavailable",
     "database_url_for",
     "has_file_register",
+    "migrate_database",
     "operator",
+    "trust_of_homes",
 ]

@@ -69,6 +69,7 @@ from rcep_origin.certificates.issuance import IssuanceRefused
 from rcep_origin.certificates.issuer import (
     IssuedCertificate,
     Issuer,
+    IssuerProfile,
     NotIssued,
     StatusUnchanged,
 )
@@ -193,19 +194,38 @@ class Authority:
         *,
         migrate: bool = True,
         allow_file_register: bool = False,
+        database: Database | None = None,
         **options: Any,
     ) -> Authority:
         """The authority of the issuing body whose home is ``home`` (its SQLite file there, or
-        the database at ``database_url``)."""
+        the database at ``database_url``, or the ``database`` given)."""
         if not allow_file_register and has_file_register(home):
             raise StoreError(
                 f"{home} still keeps certificates in files: run 'rcep-origin home migrate "
                 f"--home {home}' once, so the CLI and the service share one register"
             )
-        database = Database(database_url_for(home, database_url))
+        database = database or Database(database_url_for(home, database_url))
         if migrate:
             database.upgrade()
-        return cls(database, FileKeystore(home), **options)
+        keystore = FileKeystore(home)
+        keystore.profile()  # fails early, with a hint, when the issuing body is not set up
+        return cls(database, keystore, **options)
+
+    @staticmethod
+    def set_up(home: Path, profile: IssuerProfile) -> None:
+        """An issuing body's first step: its profile in its home (keys come next)."""
+        keystore = FileKeystore(home)
+        if (keystore.home / "issuer.json").exists():
+            raise Conflict(f"{home} is set up already", kind="already-exists")
+        keystore.save_profile(profile)
+
+    @staticmethod
+    def is_set_up(home: Path) -> bool:
+        return (Path(home) / "issuer.json").exists()
+
+    def signing_keys(self) -> list[VerificationKey]:
+        """Every key this issuer ever signed with, with its lifetime."""
+        return list(self.keystore.keyring())
 
     # -- units of work ----------------------------------------------------------------------
 
@@ -922,7 +942,7 @@ class Authority:
         homes = (self.keystore.home, *self.trust_homes)
         stamp = tuple(_mtime(Path(h) / "keys" / "keys.json") for h in homes)
         if self._trust is None or self._trust[0] != stamp:
-            self._trust = (stamp, _trust_of(homes))
+            self._trust = (stamp, trust_of_homes(*homes))
         return self._trust[1]
 
     def verify_number(self, number: str) -> VerificationReport:
@@ -1074,18 +1094,27 @@ def _mtime(path: Path) -> float:
         return 0.0
 
 
-def _trust_of(homes: tuple[Path, ...]) -> TrustStore:
-    trust = TrustStore()
+def trust_of_homes(*homes: Path, trust: TrustStore | None = None) -> TrustStore:
+    """Trust the issuers whose homes these are: their keys with lifetimes and their XML
+    signing certificates. A folder that is no issuer's home is skipped."""
+    trust = trust if trust is not None else TrustStore()
     for home in homes:
-        store = FileKeystore(home)
         try:
-            did = store.profile().did
+            FileKeystore(home).add_to(trust)
         except StoreError:
             continue
-        for key in store.keyring():
-            trust.keys.add(key)
-        trust.xml_certificates.setdefault(did, []).extend(store.xml_certificates())
     return trust
+
+
+def migrate_database(home: Path, database_url: str | None = None) -> str:
+    """Create or migrate the register's tables; returns the URL it used."""
+    url = database_url_for(home, database_url)
+    database = Database(url)
+    try:
+        database.upgrade()
+    finally:
+        database.dispose()
+    return url
 
 
 def _requested(session: Session, declaration_id: str) -> bool:

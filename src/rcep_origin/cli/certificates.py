@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from rcep_origin.authority import DATABASE_FILE, Authority
+from rcep_origin.authority import DATABASE_FILE, Authority, trust_of_homes
 from rcep_origin.certificates.issuer import IssuedCertificate, IssuerProfile
 from rcep_origin.certificates.model import Signatory
 from rcep_origin.certificates.verification import MAX_DOCUMENT_BYTES as MAX_VERIFY_BYTES
@@ -33,7 +33,6 @@ from rcep_origin.cli.home import (
     operator_of,
 )
 from rcep_origin.errors import InputError
-from rcep_origin.store.keystore import FileKeystore
 
 EXIT_INVALID, EXIT_INDETERMINATE = 1, 2
 
@@ -76,13 +75,13 @@ def keys_create(
 ) -> None:
     """Create a signing key. The first call sets up the issuer; later calls rotate: the new key
     signs from now on, older keys keep verifying what they signed."""
-    store = FileKeystore(home)
-    if not (home / "issuer.json").exists():
+    if not Authority.is_set_up(home):
         if not (did and name and country):
             raise _err("first set-up: give --did, --name and --country")
         domain = did.removeprefix("did:web:").split(":")[0].replace("%3A", ":")
         try:
-            store.save_profile(
+            Authority.set_up(
+                home,
                 IssuerProfile(
                     did=did,
                     name=name,
@@ -92,7 +91,7 @@ def keys_create(
                     number_prefix=prefix or country,
                     verification_url=verification_url or f"https://{domain}/verify",
                     status_url=status_url or f"https://{domain}/status",
-                )
+                ),
             )
         except ValueError as exc:
             raise _err(str(exc)) from None
@@ -104,14 +103,17 @@ def keys_create(
 
 
 @keys_app.command("list")
-def keys_list(home: HomeOption = DEFAULT_HOME) -> None:
+def keys_list(home: HomeOption = DEFAULT_HOME, database_url: DatabaseOption = None) -> None:
     """List the issuer's keys and their lifetimes."""
     table = Table("kid", "created", "retired", "revoked")
-    for record in FileKeystore(home).records():
-        table.add_row(
-            record["kid"], record["created"], record["retired"] or "-", record["revoked"] or "-"
-        )
+    with authority_of(home, database_url) as found:
+        for key in found.signing_keys():
+            table.add_row(key.kid, *(_when(t) for t in (key.created, key.retired, key.revoked)))
     Console().print(table)
+
+
+def _when(instant: datetime | None) -> str:
+    return "-" if instant is None else instant.isoformat()
 
 
 @keys_app.command("revoke")
@@ -204,7 +206,7 @@ def _trust(paths: list[Path]) -> TrustStore:
     trust = TrustStore()
     for path in paths:
         if path.is_dir():
-            FileKeystore(path).add_to(trust)
+            trust_of_homes(path, trust=trust)
             continue
         try:
             document = json.loads(path.read_text("utf-8"))

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from rcep_origin.authority import database_url_for
+from rcep_origin.authority import migrate_database
 from rcep_origin.cli.home import (
     DEFAULT_HOME,
     EXIT_REFUSED,
@@ -23,7 +23,6 @@ from rcep_origin.cli.home import (
 )
 from rcep_origin.errors import RuleSetError
 from rcep_origin.rules import load_ruleset
-from rcep_origin.store.database import Database
 
 db_app = typer.Typer(help="The register's database.", no_args_is_help=True)
 orgs_app = typer.Typer(help="Organisations and their API keys.", no_args_is_help=True)
@@ -51,8 +50,7 @@ def serve_command(
     register; migrates the database first."""
     import uvicorn
 
-    url = database_url_for(home, database_url)
-    Database(url).upgrade()
+    url = migrate_database(home, database_url)
     os.environ["RCEP_ORIGIN_DATABASE_URL"] = url
     os.environ["RCEP_ORIGIN_HOME"] = str(home)
     if rules is not None:
@@ -96,7 +94,7 @@ LOG_CONFIG = {
 @db_app.command("upgrade")
 def db_upgrade(home: HomeOption = DEFAULT_HOME, database_url: DatabaseOption = None) -> None:
     """Create or migrate the tables (Alembic)."""
-    Database(database_url_for(home, database_url)).upgrade()
+    migrate_database(home, database_url)
     typer.echo("database is at the latest schema")
 
 
