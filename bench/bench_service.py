@@ -119,12 +119,8 @@ def start(url: str, home: Path, port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("the service did not start")
 
 
-def issue(port: int, keys: dict[str, str], count: int) -> tuple[list[str], float]:
-    declaration = json.loads((ROOT / "examples" / "control-panel-parts.json").read_text())
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    status, created = call(connection, "POST", "/v1/declarations", declaration, keys["acme"])
-    assert status == 201, created
-    application = {  # the exporter is the caller's registered identity
+def application(declaration_id: str) -> dict[str, Any]:
+    return {  # the exporter is the caller's registered identity
         "importer": {"name": "Siam Automation", "address": "99 Rama IV Road", "country": "TH"},
         "consignment": {
             "departure_date": "2030-01-15",
@@ -133,18 +129,24 @@ def issue(port: int, keys: dict[str, str], count: int) -> tuple[list[str], float
         },
         "items": [
             {
-                "declaration_id": created["declaration_id"],
+                "declaration_id": declaration_id,
                 "quantity": {"value": "120", "unit": "PCE"},
                 "invoice": {"number": "INV-1", "date": "2026-11-18"},
             }
         ],
     }
+
+
+def issue(port: int, keys: dict[str, str], count: int) -> tuple[list[str], float]:
+    declaration = json.loads((ROOT / "examples" / "control-panel-parts.json").read_text())
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    status, created = call(connection, "POST", "/v1/declarations", declaration, keys["acme"])
+    assert status == 201, created
+    body = application(created["declaration_id"])
     numbers = []
     started = time.perf_counter()
     for _ in range(count):
-        status, request = call(
-            connection, "POST", "/v1/certificate-requests", application, keys["acme"]
-        )
+        status, request = call(connection, "POST", "/v1/certificate-requests", body, keys["acme"])
         assert status == 201, request
         status, issued = call(
             connection,
@@ -221,6 +223,53 @@ def load(port: int, numbers: list[str], seconds: float, clients: int) -> dict[st
     return {"rps": len(latencies) / seconds, "p50": quantiles[49], "p99": quantiles[98], "tool": 0}
 
 
+def burst(port: int, keys: dict[str, str], size: int) -> str:
+    """Concurrent writes, as ERP systems and officers make them: ``size`` declarations posted
+    at once, then ``size`` issues of one request at once (one must win, the rest get 409)."""
+    declaration = json.loads((ROOT / "examples" / "control-panel-parts.json").read_text())
+
+    def at_once(path: str, body: Any, key: str) -> tuple[list[int], list[float]]:
+        barrier = threading.Barrier(size)
+        results: list[tuple[int, float]] = []
+        lock = threading.Lock()
+
+        def one() -> None:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            barrier.wait()
+            started = time.perf_counter()
+            status, _ = call(connection, "POST", path, body, key)
+            with lock:
+                results.append((status, (time.perf_counter() - started) * 1000))
+
+        threads = [threading.Thread(target=one) for _ in range(size)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return sorted(s for s, _ in results), sorted(ms for _, ms in results)
+
+    statuses, declare_ms = at_once("/v1/declarations", declaration, keys["acme"])
+    assert statuses == [201] * size, statuses
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    _, created = call(connection, "POST", "/v1/declarations", declaration, keys["acme"])
+    _, request = call(
+        connection,
+        "POST",
+        "/v1/certificate-requests",
+        application(created["declaration_id"]),
+        keys["acme"],
+    )
+    issues, issue_ms = at_once(
+        f"/v1/certificate-requests/{request['request_id']}/issue", None, keys["ccpit"]
+    )
+    assert issues.count(201) == 1 and issues.count(409) == size - 1, issues
+    return (
+        f"{size} concurrent declarations: all 201, slowest {declare_ms[-1]:.0f} ms, "
+        f"median {statistics.median(declare_ms):.0f} ms | {size} concurrent issues of one "
+        f"request: one 201, {size - 1} x 409, slowest {issue_ms[-1]:.0f} ms"
+    )
+
+
 def run(label: str, url: str, seconds: float, clients: int, count: int) -> None:
     home = Path(tempfile.mkdtemp(prefix="rcep-svc-"))
     port = free_port()
@@ -229,6 +278,7 @@ def run(label: str, url: str, seconds: float, clients: int, count: int) -> None:
     try:
         numbers, issue_rate = issue(port, keys, count)
         result = load(port, numbers, seconds, clients)
+        writes = burst(port, keys, 10)
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -238,6 +288,7 @@ def run(label: str, url: str, seconds: float, clients: int, count: int) -> None:
         f"{label:<11} issue {issue_rate:7.1f}/s | GET /verify/{{n}} ({clients} connections, {tool}): "
         f"{result['rps']:7.1f} req/s  p50 {result['p50']:6.2f} ms  p99 {result['p99']:6.2f} ms"
     )
+    print(f"{'':<11} {writes}")
 
 
 def main() -> None:

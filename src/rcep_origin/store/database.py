@@ -24,7 +24,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///rcep-origin.db"
@@ -82,8 +82,17 @@ class Database:
             connect_args.setdefault("check_same_thread", False)
             connect_args.setdefault("timeout", SQLITE_BUSY_SECONDS)
         elif self.url.startswith("postgresql"):
+            # Options in the URL (``?options=-csearch_path%3D...``) are kept, after the timeouts
+            # (a later -c wins, so a URL or caller may still lower or raise a timeout).
+            url = make_url(self.url)
+            in_url = str(url.query.get("options", ""))
+            self.url = url.difference_update_query(["options"]).render_as_string(
+                hide_password=False
+            )
             connect_args.setdefault("connect_timeout", POSTGRES_CONNECT_SECONDS)
-            connect_args["options"] = _postgres_options(connect_args.get("options", ""))
+            connect_args["options"] = _postgres_options(
+                f"{in_url} {connect_args.get('options', '')}"
+            )
         options["connect_args"] = connect_args
         self.engine: Engine = create_engine(self.url, **options)
         if self.engine.dialect.name == "sqlite":
