@@ -5,12 +5,12 @@ its authorisation rule and its audit entry. The CLI and the HTTP routes are thin
 ``Authority``; nothing else reaches the store.
 """
 
-from rcep_origin.authority._authority import (
+from rcep_origin.authority._authority import Authority
+from rcep_origin.authority._core import (
     DATABASE_FILE,
     EXPORTER,
     ISSUER,
     VERIFIER,
-    Authority,
     Idempotency,
     database_url_for,
     migrate_database,

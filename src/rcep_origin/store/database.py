@@ -84,9 +84,9 @@ class Database:
         elif self.url.startswith("postgresql"):
             # Options in the URL (``?options=-csearch_path%3D...``) are kept, after the timeouts
             # (a later -c wins, so a URL or caller may still lower or raise a timeout).
-            url = make_url(self.url)
-            in_url = str(url.query.get("options", ""))
-            self.url = url.difference_update_query(["options"]).render_as_string(
+            parsed = make_url(self.url)
+            in_url = str(parsed.query.get("options", ""))
+            self.url = parsed.difference_update_query(["options"]).render_as_string(
                 hide_password=False
             )
             connect_args.setdefault("connect_timeout", POSTGRES_CONNECT_SECONDS)
