@@ -60,15 +60,110 @@ def _finite(value: Decimal) -> Decimal:
     return value
 
 
+# The input policy for numbers, at every edge (declarations, applications, certificates): a
+# Decimal is exact, but "1e999999" is a valid Decimal that a formatter expands to a million
+# digits and an RVC turns into nonsense. No real amount, quantity, weight or rate needs more.
+MAX_INTEGER_DIGITS = 15  # below 10^15 units: 10^15 VND is some 40 billion USD
+MAX_FRACTION_DIGITS = 12  # exchange rates such as VND->USD 0.0000393 need more than cents
+MAX_SIGNIFICANT_DIGITS = 27  # 15 + 12
+
+
+def bounded_decimal(value: Decimal) -> Decimal:
+    """Refuse a number outside the input policy (checked without expanding its exponent)."""
+    _finite(value)
+    if value.is_zero():
+        return value
+    if value.adjusted() >= MAX_INTEGER_DIGITS:
+        raise ValueError(f"must be below 10^{MAX_INTEGER_DIGITS}")
+    normal = value.normalize()
+    exponent = normal.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite
+    if -exponent > MAX_FRACTION_DIGITS:
+        raise ValueError(f"has more than {MAX_FRACTION_DIGITS} decimal places")
+    if len(normal.as_tuple().digits) > MAX_SIGNIFICANT_DIGITS:
+        raise ValueError(f"has more than {MAX_SIGNIFICANT_DIGITS} significant digits")
+    return value
+
+
+MAX_JSON_DEPTH = 32  # a declaration is 5 levels deep; an application 6
+MAX_JSON_INTEGER_DIGITS = 30
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_JSON_INTEGER_DIGITS:
+        raise ValueError(f"an integer of more than {MAX_JSON_INTEGER_DIGITS} digits")
+    return int(text)
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            # The CLI, the API and the verifier agree: a repeated key is ambiguous, never
+            # "the last one wins" (that is how {"exporting_party": "CN", ...: "KR"} would pass).
+            raise ValueError(f"the key {key!r} appears twice in one object")
+        result[key] = value
+    return result
+
+
+def _depth(value: Any) -> int:
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def parse_json(text: str | bytes) -> Any:
+    """Parse an untrusted JSON document by the input policy: numbers as ``Decimal``, integers
+    of at most 30 digits, no repeated keys, nesting at most 32 deep. Raise ``InputError``."""
+    try:
+        data = json.loads(
+            text,
+            parse_float=Decimal,
+            parse_int=_parse_int,
+            parse_constant=_no_constant,
+            object_pairs_hook=_unique_keys,
+        )
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"malformed JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        ) from None
+    except RecursionError:
+        raise InputError(f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"refused JSON: {exc}") from None
+    if _depth(data) > MAX_JSON_DEPTH:
+        raise InputError(f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep")
+    return data
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
 def _canonical_decimal(value: Decimal) -> str:
     # 1000, "1000" and "1000.00" are the same amount and must hash alike.
     return format(value.normalize(), "f")
 
 
 _CanonicalJson = PlainSerializer(_canonical_decimal, return_type=str, when_used="json")
-Amount = Annotated[Decimal, BeforeValidator(_decimal_from_number), Field(ge=0), _CanonicalJson]
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_decimal_from_number),
+    AfterValidator(bounded_decimal),
+    Field(ge=0),
+    _CanonicalJson,
+]
 PositiveDecimal = Annotated[
-    Decimal, BeforeValidator(_decimal_from_number), Field(gt=0), _CanonicalJson
+    Decimal,
+    BeforeValidator(_decimal_from_number),
+    AfterValidator(bounded_decimal),
+    Field(gt=0),
+    _CanonicalJson,
 ]
 
 
@@ -415,19 +510,19 @@ def parse_declaration_text(text: str | bytes, *, filename: str = "") -> Declarat
             raise InputError(f"the declaration is not UTF-8 text: {exc}") from None
     is_yaml = filename.lower().endswith((".yaml", ".yml"))
     if not is_yaml:
-        try:
-            data = json.loads(text, parse_float=Decimal)
-        except json.JSONDecodeError as exc:
-            if filename.lower().endswith(".json") or text.lstrip().startswith(("{", "[")):
-                raise InputError(
-                    f"malformed JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-                ) from None
+        if filename.lower().endswith(".json") or text.lstrip().startswith(("{", "[")):
+            data = parse_json(text)
+        else:
             is_yaml = True
     if is_yaml:
         try:
             data = yaml.load(text, Loader=_NoAliasLoader)
         except yaml.YAMLError as exc:
             raise InputError(f"malformed YAML: {exc}") from None
+        except (ValueError, RecursionError) as exc:  # an integer of 5,000 digits, deep nesting
+            raise InputError(f"refused YAML: {exc}") from None
+        if _depth(data) > MAX_JSON_DEPTH:
+            raise InputError(f"the YAML is nested more than {MAX_JSON_DEPTH} levels deep")
     return validate_declaration(data)
 
 

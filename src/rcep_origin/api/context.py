@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from decimal import Decimal
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Response, Security
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from rcep_origin.api.problems import Problem
 from rcep_origin.authority import Authority, Idempotency, Outcome, Principal
+from rcep_origin.declaration import parse_json
+from rcep_origin.errors import InputError
 
 
 def authority(request: Request) -> Authority:
@@ -26,13 +30,22 @@ async def raw_body(request: Request) -> bytes:
     return await request.body()
 
 
+# Declared as security schemes, so OpenAPI says how to authenticate (auto_error off: a missing
+# key is the authority's 401 problem document, not FastAPI's plain 403).
+BEARER = HTTPBearer(auto_error=False, description="An API key: 'Authorization: Bearer rk_...'")
+API_KEY = APIKeyHeader(
+    name="X-Api-Key", auto_error=False, description="The same key, another header"
+)
+
+
 def caller(
     request: Request,
     found: Annotated[Authority, Depends(authority)],
-    authorization: Annotated[str | None, Header()] = None,
-    x_api_key: Annotated[str | None, Header()] = None,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
+    x_api_key: Annotated[str | None, Security(API_KEY)] = None,
 ) -> Principal:
-    token = x_api_key or (authorization.removeprefix("Bearer ").strip() if authorization else None)
+    # The standard header first: a stray X-Api-Key never overrides a Bearer key.
+    token = (bearer.credentials.strip() if bearer is not None else None) or x_api_key
     who = found.authenticate(token)
     request.state.actor = who.actor
     return who
@@ -43,11 +56,13 @@ def idempotency(
     body: Annotated[bytes, Depends(raw_body)],
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Idempotency | None:
-    """The Idempotency-Key with the digest of what this call asks (path and body)."""
+    """The Idempotency-Key with the digest of what this call asks (path, query and body)."""
     if idempotency_key is None:
         return None
-    digest = hashlib.sha256(request.url.path.encode() + b"\0" + body).hexdigest()
-    return Idempotency(idempotency_key, digest)
+    if not idempotency_key.strip():
+        raise Problem(400, "bad-input", "An Idempotency-Key header must not be empty")
+    asked = request.url.path.encode() + b"?" + request.url.query.encode() + b"\0" + body
+    return Idempotency(idempotency_key, hashlib.sha256(asked).hexdigest())
 
 
 def respond(outcome: Outcome[Any]) -> JSONResponse:
@@ -58,7 +73,33 @@ def respond(outcome: Outcome[Any]) -> JSONResponse:
 
 
 def json_body(raw: bytes) -> Any:
+    """A JSON body by the input policy (``declaration.parse_json``): Decimal numbers, bounded
+    integers and depth, no repeated keys."""
     try:
-        return json.loads(raw, parse_float=Decimal)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise Problem(400, "bad-input", "The body is not valid JSON", str(exc)) from None
+        return parse_json(raw)
+    except InputError as exc:
+        raise Problem(400, "bad-input", "The body is not valid JSON", exc.message) from None
+
+
+class StrictJsonRequest(Request):
+    """A request whose JSON body FastAPI parses by the same input policy as every other edge
+    (its default would take the last of two repeated keys and nest without limit)."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            try:
+                self._json = parse_json(await self.body())
+            except InputError as exc:
+                # FastAPI turns a JSONDecodeError into a validation error (our 400 problem).
+                raise json.JSONDecodeError(exc.message, "", 0) from None
+        return self._json
+
+
+class StrictJsonRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def strict(request: Request) -> Response:
+            return await handler(StrictJsonRequest(request.scope, request.receive))
+
+        return strict

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import Request
@@ -13,7 +14,52 @@ from rcep_origin.authority import AuthorityError
 from rcep_origin.errors import InputError
 
 TYPE_BASE = "https://w3id.org/rcep-origin/problems/"
+log = logging.getLogger("rcep_origin.api")
 MEDIA_TYPE = "application/problem+json"
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 problem details",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "field": {"type": ["string", "null"]},
+        "problems": {"type": "array", "items": {"type": "object"}},
+        "request_id": {"type": "string"},
+    },
+}
+_MEANINGS = {
+    400: "bad input (the problem names the field)",
+    401: "no or an unknown API key",
+    403: "not allowed for this role or Party",
+    404: "not found, or not visible to the caller",
+    409: "the state does not allow it, or a concurrent call won (retry)",
+    411: "a chunked body without Content-Length",
+    413: "the body is too large",
+    422: "well-formed but refused by the rules",
+    429: "too many requests from this address",
+    500: "a defect (logged under the request id)",
+    503: "the database is unreachable or did not answer in time",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the problem documents an operation can answer with."""
+    return {
+        status: {
+            "description": _MEANINGS[status],
+            "content": {MEDIA_TYPE: {"schema": PROBLEM_SCHEMA}},
+        }
+        for status in statuses
+    }
+
+
+AUTHENTICATED = problem_responses(400, 401, 403, 404, 409, 411, 413, 422, 500, 503)
+PUBLIC = problem_responses(400, 404, 411, 413, 429, 500, 503)
 
 
 class Problem(Exception):
@@ -67,7 +113,14 @@ def install(app: Any) -> None:
 
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [
-            {"field": _path(tuple(p for p in e["loc"] if p != "body")), "message": e["msg"]}
+            {
+                "field": ""
+                if e["type"] == "json_invalid"
+                else _path(tuple(p for p in e["loc"] if p != "body")),
+                "message": str(e.get("ctx", {}).get("error", e["msg"]))
+                if e["type"] == "json_invalid"
+                else e["msg"],
+            }
             for e in exc.errors()
         ]
         return problem_response(
@@ -86,6 +139,7 @@ def install(app: Any) -> None:
             401: "unauthenticated",
             403: "forbidden",
             413: "too-large",
+            429: "rate-limited",
         }
         return problem_response(
             exc.status_code, kinds.get(exc.status_code, "http-error"), str(exc.detail)
@@ -99,3 +153,23 @@ def install(app: Any) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(AuthorityError, _authority)
+
+    async def _defect(request: Request, exc: Exception) -> JSONResponse:
+        # A 500 is a defect: logged with its traceback under the id the caller is given.
+        request_id = request.scope.get("state", {}).get("request_id", "")
+        log.error(
+            "unhandled error",
+            exc_info=exc,
+            extra={"fields": {"request_id": request_id, "path": request.url.path}},
+        )
+        response = problem_response(
+            500,
+            "internal",
+            "An internal error: nothing was changed",
+            "Report it with the request id.",
+            request_id=request_id,
+        )
+        response.headers["X-Request-Id"] = request_id
+        return response
+
+    app.add_exception_handler(Exception, _defect)

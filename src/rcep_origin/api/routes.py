@@ -9,7 +9,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from rcep_origin.api.context import authority, caller, idempotency, json_body, raw_body, respond
+from rcep_origin.api.context import (
+    StrictJsonRoute,
+    authority,
+    caller,
+    idempotency,
+    json_body,
+    raw_body,
+    respond,
+)
+from rcep_origin.api.problems import AUTHENTICATED
 from rcep_origin.authority import (
     Application,
     AuditReport,
@@ -30,7 +39,7 @@ from rcep_origin.authority import (
 )
 from rcep_origin.declaration import Declaration
 
-router = APIRouter(prefix="/v1")
+router = APIRouter(prefix="/v1", route_class=StrictJsonRoute)
 
 AuthorityDep = Annotated[Authority, Depends(authority)]
 Caller = Annotated[Principal, Depends(caller)]
@@ -45,18 +54,7 @@ DECLARATION_BODY = {
         "content": {"application/json": {"schema": Declaration.model_json_schema()}},
     }
 }
-PROBLEMS = {
-    status: {"description": text, "content": {"application/problem+json": {}}}
-    for status, text in (
-        (400, "bad input"),
-        (401, "no or unknown API key"),
-        (403, "not allowed for this role or Party"),
-        (404, "not found, or not visible to the caller"),
-        (409, "the state does not allow it, or a concurrent call won"),
-        (422, "refused by the rules"),
-        (503, "database unavailable or timed out"),
-    )
-}
+PROBLEMS = AUTHENTICATED
 
 
 # --- declarations ----------------------------------------------------------------------------
@@ -67,7 +65,7 @@ PROBLEMS = {
     status_code=201,
     tags=["declarations"],
     response_model=DeclarationVersionView,
-    responses=PROBLEMS,  # type: ignore[arg-type]
+    responses=PROBLEMS,
     openapi_extra=DECLARATION_BODY,
 )
 def create_declaration(found: AuthorityDep, who: Caller, body: Body, replay: Replay) -> Response:
@@ -80,7 +78,7 @@ def create_declaration(found: AuthorityDep, who: Caller, body: Body, replay: Rep
     status_code=201,
     tags=["declarations"],
     response_model=DeclarationVersionView,
-    responses=PROBLEMS,  # type: ignore[arg-type]
+    responses=PROBLEMS,
     openapi_extra=DECLARATION_BODY,
 )
 def add_version(
@@ -98,7 +96,7 @@ def add_version(
     "/declarations/{declaration_id}",
     tags=["declarations"],
     response_model=DeclarationView,
-    responses=PROBLEMS,  # type: ignore[arg-type]
+    responses=PROBLEMS,
 )
 def get_declaration(
     declaration_id: str, found: AuthorityDep, who: Caller
@@ -110,7 +108,7 @@ def get_declaration(
     "/declarations/{declaration_id}/versions/{version}",
     tags=["declarations"],
     response_model=DeclarationDocumentView,
-    responses=PROBLEMS,  # type: ignore[arg-type]
+    responses=PROBLEMS,
 )
 def get_declaration_version(
     declaration_id: str, version: int, found: AuthorityDep, who: Caller
@@ -135,7 +133,7 @@ def _version(version: int | None) -> int | None:
     status_code=201,
     tags=["determinations"],
     response_model=DeterminationRunView,
-    responses=PROBLEMS,  # type: ignore[arg-type]
+    responses=PROBLEMS,
 )
 def run_determination(
     declaration_id: str,
@@ -153,7 +151,7 @@ def run_determination(
     status_code=201,
     tags=["determinations"],
     response_model=PrereviewRunView,
-    responses=PROBLEMS,  # type: ignore[arg-type]
+    responses=PROBLEMS,
 )
 def run_prereview(
     declaration_id: str,
@@ -175,7 +173,7 @@ def run_prereview(
     "/runs/{run_id}",
     tags=["determinations"],
     response_model=RunView,
-    responses=PROBLEMS,  # type: ignore[arg-type]
+    responses=PROBLEMS,
 )
 def get_run(run_id: str, found: AuthorityDep, who: Caller) -> RunView:
     return found.run(who, run_id)
@@ -189,7 +187,7 @@ def get_run(run_id: str, found: AuthorityDep, who: Caller) -> RunView:
     status_code=201,
     tags=["certificates"],
     response_model=RequestView,
-    responses=PROBLEMS,  # type: ignore[arg-type]
+    responses=PROBLEMS,
 )
 def create_request(
     application: Application, found: AuthorityDep, who: Caller, replay: Replay
@@ -204,7 +202,7 @@ def create_request(
     "/certificate-requests",
     tags=["certificates"],
     response_model=list[RequestView],
-    responses=PROBLEMS,  # type: ignore[arg-type]
+    responses=PROBLEMS,
 )
 def list_requests(found: AuthorityDep, who: Caller, state: str | None = None) -> list[RequestView]:
     return found.requests(who, state)
@@ -214,7 +212,7 @@ def list_requests(found: AuthorityDep, who: Caller, state: str | None = None) ->
     "/certificate-requests/{request_id}",
     tags=["certificates"],
     response_model=RequestView,
-    responses=PROBLEMS,  # type: ignore[arg-type]
+    responses=PROBLEMS,
 )
 def get_request(request_id: str, found: AuthorityDep, who: Caller) -> RequestView:
     return found.request(who, request_id)
@@ -225,7 +223,7 @@ def get_request(request_id: str, found: AuthorityDep, who: Caller) -> RequestVie
     status_code=201,
     tags=["certificates"],
     response_model=RequestView,
-    responses=PROBLEMS,  # type: ignore[arg-type]
+    responses=PROBLEMS,
 )
 def issue_request(request_id: str, found: AuthorityDep, who: Caller, replay: Replay) -> Response:
     """Issue the certificate (issuing bodies only), exactly once: concurrent calls get 409.
@@ -237,7 +235,7 @@ def issue_request(request_id: str, found: AuthorityDep, who: Caller, replay: Rep
     "/certificate-requests/{request_id}/refuse",
     tags=["certificates"],
     response_model=RequestView,
-    responses=PROBLEMS,  # type: ignore[arg-type]
+    responses=PROBLEMS,
 )
 def refuse_request(
     request_id: str, refusal: Refusal, found: AuthorityDep, who: Caller
@@ -249,7 +247,7 @@ def refuse_request(
     "/certificates/{number}",
     tags=["certificates"],
     response_model=CertificateView,
-    responses=PROBLEMS,  # type: ignore[arg-type]
+    responses=PROBLEMS,
 )
 def get_certificate(number: str, found: AuthorityDep, who: Caller) -> CertificateView:
     return found.certificate(who, number)
@@ -259,7 +257,7 @@ def get_certificate(number: str, found: AuthorityDep, who: Caller) -> Certificat
     "/certificates/{number}/xml",
     tags=["certificates"],
     response_class=Response,
-    responses={200: {"content": {"application/xml": {}}}, **PROBLEMS},  # type: ignore[dict-item]
+    responses={200: {"content": {"application/xml": {}}}, **PROBLEMS},
 )
 def get_certificate_xml(number: str, found: AuthorityDep, who: Caller) -> Response:
     return Response(found.certificate_forms(who, number).xml or b"", media_type="application/xml")
@@ -269,7 +267,7 @@ def get_certificate_xml(number: str, found: AuthorityDep, who: Caller) -> Respon
     "/certificates/{number}/pdf",
     tags=["certificates"],
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}, **PROBLEMS},  # type: ignore[dict-item]
+    responses={200: {"content": {"application/pdf": {}}}, **PROBLEMS},
 )
 def get_certificate_pdf(number: str, found: AuthorityDep, who: Caller) -> Response:
     return Response(found.certificate_pdf(who, number), media_type="application/pdf")
@@ -279,7 +277,7 @@ def get_certificate_pdf(number: str, found: AuthorityDep, who: Caller) -> Respon
     "/certificates/{number}/status",
     tags=["certificates"],
     response_model=StatusView,
-    responses=PROBLEMS,  # type: ignore[arg-type]
+    responses=PROBLEMS,
 )
 def change_status(
     number: str, change: StatusChange, found: AuthorityDep, who: Caller
@@ -295,7 +293,7 @@ def change_status(
     "/audit/verify",
     tags=["audit"],
     response_model=AuditReport,
-    responses=PROBLEMS,  # type: ignore[arg-type]
+    responses=PROBLEMS,
 )
 def verify_audit(found: AuthorityDep, who: Caller) -> AuditReport:
     """Recompute the audit chain; name the first broken link."""

@@ -26,6 +26,14 @@ class Settings:
     max_upload_bytes: int = 10 * 1024 * 1024  # POST /verify takes PDFs
     migrate: bool = True
     status_capacity: int = MIN_ENTRIES  # entries handed out per status list before a new one
+    # The public verification endpoints, per client address (0 turns the limit off): a border
+    # post's scanner verifies a few a second; a script trying numbers is slowed to this pace.
+    public_rate_per_second: float = field(
+        default_factory=lambda: float(os.environ.get("RCEP_ORIGIN_PUBLIC_RATE", "20"))
+    )
+    public_burst: int = field(
+        default_factory=lambda: int(os.environ.get("RCEP_ORIGIN_PUBLIC_BURST", "60"))
+    )
 
     @classmethod
     def from_environment(cls) -> Settings:

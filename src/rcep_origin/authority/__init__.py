@@ -31,16 +31,19 @@ from rcep_origin.authority._migrate import has_file_register
 from rcep_origin.authority._views import (
     AuditReport,
     CertificateView,
+    CheckView,
     DeclarationDocumentView,
     DeclarationVersionView,
     DeclarationView,
     DeterminationRunView,
+    HealthView,
     MigrationReport,
     Outcome,
     PrereviewRunView,
     RequestView,
     RunView,
     StatusView,
+    VerificationView,
 )
 from rcep_origin.store.database import Database
 from rcep_origin.store.sql import Principal
@@ -55,6 +58,7 @@ __all__ = [
     "Authority",
     "AuthorityError",
     "CertificateView",
+    "CheckView",
     "Conflict",
     "Database",
     "DeclarationDocumentView",
@@ -62,6 +66,7 @@ __all__ = [
     "DeclarationView",
     "DeterminationRunView",
     "Forbidden",
+    "HealthView",
     "Idempotency",
     "MigrationReport",
     "NotFound",
@@ -77,6 +82,7 @@ __all__ = [
     "StatusView",
     "Unauthenticated",
     "Unavailable",
+    "VerificationView",
     "database_url_for",
     "has_file_register",
     "migrate_database",

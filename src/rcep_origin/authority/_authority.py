@@ -47,6 +47,7 @@ from rcep_origin.authority._issuance import _Issuance
 from rcep_origin.authority._migrate import import_file_register, move_aside
 from rcep_origin.authority._views import (
     AuditReport,
+    HealthView,
     MigrationReport,
 )
 from rcep_origin.certificates.keys import VerificationKey
@@ -181,7 +182,7 @@ class Authority(_Issuance):
             moved_to=None if moved is None else str(moved),
         )
 
-    def health(self) -> dict[str, str]:
+    def health(self) -> HealthView:
         try:
             state = self.database.check()
         except DBAPIError as exc:
@@ -190,7 +191,7 @@ class Authority(_Issuance):
             raise Unavailable("The database is not ready", state.reason, kind="database-not-ready")
         with self._work(writes=False) as work:
             work.session.execute(select(schema.AuditEntry.seq).limit(1)).all()
-        return {"status": "ok", "database": "ok", "schema": state.revision or ""}
+        return HealthView(status="ok", database="ok", schema_revision=state.revision or "")
 
     def verify_audit(self, actor: sql.Principal) -> AuditReport:
         self._issuing_body(actor)

@@ -3,14 +3,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class View(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _with_offset(cls, value: Any) -> Any:
+        # Every timestamp carries its offset: SQLite hands back naive datetimes for what was
+        # stored in UTC.
+        if isinstance(value, datetime) and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
 
 class DeclarationVersionView(View):
@@ -89,6 +98,33 @@ class MigrationReport(View):
     status_lists: int
     sequences: dict[str, int]
     moved_to: str | None
+
+
+class CheckView(View):
+    name: str = Field(description="format, issuer, signature, key, validity, status or register")
+    result: str = Field(description="pass, fail or unknown")
+    reason: str
+
+
+class VerificationView(View):
+    """A verification report: public fields only (a certificate carries no cost data)."""
+
+    verdict: str = Field(description="valid, invalid or indeterminate")
+    valid: bool
+    form: str = Field(description="json, jwt, xml, pdf or unknown")
+    reason: str
+    number: str | None
+    issuer: str | None
+    checks: list[CheckView]
+    certificate: dict[str, Any] | None
+
+
+class HealthView(View):
+    status: str
+    database: str
+    schema_revision: str = Field(alias="schema", serialization_alias="schema")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 V = TypeVar("V", bound=View)

@@ -32,6 +32,7 @@ from pydantic import (
     model_validator,
 )
 
+from rcep_origin.declaration import bounded_decimal
 from rcep_origin.hs import parse_hs_code
 from rcep_origin.parties import require_party
 
@@ -41,8 +42,11 @@ Criterion = Literal["WO", "PE", "CTC", "RVC", "CR"]
 Flag = Literal["ACU", "DMI"]
 PartyCode = Annotated[str, AfterValidator(require_party)]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+# Bounded by the input policy before anything formats it ("1e99999999" would print 100 MB).
 PlainDecimal = Annotated[
-    Decimal, PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json")
+    Decimal,
+    AfterValidator(bounded_decimal),
+    PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json"),
 ]
 
 

@@ -232,12 +232,31 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def _bounded_int(text: str) -> int:
+    if len(text) > 30:  # no number in a certificate comes close; int() of 5,000 digits is slow
+        raise ValueError("an integer of more than 30 digits")
+    return int(text)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
 def parse_json(data: bytes) -> dict[str, Any]:
     if len(data) > MAX_JSON_BYTES:
         raise InputError(f"the credential is larger than {MAX_JSON_BYTES // 1024} KiB")
     try:
-        parsed = json.loads(data.decode("utf-8"), object_pairs_hook=_no_duplicates)
+        parsed = json.loads(
+            data.decode("utf-8"),
+            object_pairs_hook=_no_duplicates,
+            parse_int=_bounded_int,
+            parse_constant=_no_constant,
+        )
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"malformed JSON: {exc}") from None
+    except RecursionError:  # "[[[[..." 100,000 deep: a hostile document, not a 500
+        raise InputError("malformed JSON: nested too deep") from None
+    except ValueError as exc:  # an integer of thousands of digits, NaN
         raise InputError(f"malformed JSON: {exc}") from None
     if not isinstance(parsed, dict):
         raise InputError("a credential is a JSON object")
