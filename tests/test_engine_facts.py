@@ -119,14 +119,38 @@ def test_the_rule_found_in_the_catalogue_is_typed() -> None:
     assert lookup.rule is not None and lookup.rule.hs_edition == "HS2022"
 
 
-def test_a_code_with_no_row_is_not_in_catalogue() -> None:
+def test_a_code_with_no_row_is_not_in_catalogue_and_the_gap_is_the_rule_sets() -> None:
     lookup = run("048").facts.rule_lookup
     assert lookup is not None and lookup.status is RuleStatus.NOT_IN_CATALOGUE
-    assert lookup.rule is None and [m.field for m in lookup.missing] == ["product.hs_code"]
+    assert lookup.rule is None and [m.field for m in lookup.missing] == ["ruleset"]
+    assert builtin_ruleset().version in lookup.missing[0].reason
+    assert "rcep-origin rules add" in lookup.missing[0].reason
 
 
-def test_a_row_only_in_another_edition_leaves_the_rule_unknown() -> None:
-    lookup = run("049").facts.rule_lookup
+def test_an_hs2022_code_with_one_hs2012_counterpart_uses_that_row_and_says_so() -> None:
+    determination = run("049")
+    lookup = determination.facts.rule_lookup
+    assert lookup is not None and lookup.status is RuleStatus.CORRELATED and lookup.found
+    assert lookup.rule is not None and lookup.rule.hs_edition == "HS2012"
+    assert lookup.rule.via.startswith("via UN correlation HS2022 → HS2012, 1 target")
+    assert "via UN correlation HS2022 → HS2012, 1 target" in lookup.check().summary
+
+
+def test_an_hs2022_code_split_from_several_hs2012_subheadings_lists_them() -> None:
+    lookup = run("061").facts.rule_lookup
+    assert lookup is not None and lookup.status is RuleStatus.CORRELATION_AMBIGUOUS
+    codes = [c.hs_code for c in lookup.candidates]
+    assert "8529.90" in codes and len(codes) > 100
+    check = lookup.check()
+    assert check.inputs["candidates"] == codes and "8529.90" in str(check.inputs)
+
+
+def test_a_row_only_in_another_edition_without_a_correlation_leaves_the_rule_unknown() -> None:
+    scenario = _scenario("049")["declaration"]
+    scenario["product"]["hs_code"] = "1302.19"
+    scenario["product"]["hs_edition"] = "HS2017"
+    ruleset = dataclasses.replace(builtin_ruleset(), correlations={})
+    lookup = determine(validate_declaration(scenario), ruleset=ruleset).facts.rule_lookup
     assert lookup is not None and lookup.status is RuleStatus.TRANSPOSITION_UNKNOWN
     assert lookup.rows_in_other_editions == ("1302.19 (HS2012)",)
 

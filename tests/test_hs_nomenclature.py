@@ -1,5 +1,5 @@
-"""Which codes exist in which HS edition, what they are called, and how editions correlate:
-known facts come from cited data, everything else is reported as unknown."""
+"""Which codes exist in which HS edition and what they are called: known facts come from cited
+data, everything else is reported as unknown."""
 
 from __future__ import annotations
 
@@ -10,9 +10,7 @@ from importlib import resources
 import pytest
 
 from rcep_origin.hs import (
-    Correlation,
     HsCode,
-    correlate,
     describe,
     edition_source,
     editions_available,
@@ -20,7 +18,6 @@ from rcep_origin.hs import (
     parse_hs_code,
     subheadings,
 )
-from rcep_origin.hs.correlation import _correlate_in, _parse
 
 
 def code(text: str) -> HsCode:
@@ -99,85 +96,4 @@ def test_an_hs2012_heading_or_chapter_exists_when_one_of_its_subheadings_does() 
     assert exists_in_edition(code("77"), "HS2022") is False
 
 
-def test_a_cross_edition_correlation_is_unknown_while_no_correlation_table_is_loaded() -> None:
-    assert correlate(code("8458.11"), "HS2012", "HS2022") is None
-    assert correlate(code("8541.40"), "HS2012", "HS2022") is None
-    assert correlate(code("8458.11"), "HS2022", "HS2017") is None
-
-
-def test_within_one_edition_a_subheading_correlates_exactly_to_itself() -> None:
-    assert correlate(code("8458.11"), "HS2022", "HS2022") == Correlation(
-        code("8458.11"), "HS2022", "HS2022", (code("8458.11"),), exact=True
-    )
-
-
-def test_a_code_absent_from_an_edition_has_no_correlation_even_within_it() -> None:
-    assert correlate(code("8541.40"), "HS2022", "HS2022") is None
-    assert correlate(code("8458.11"), "HS2017", "HS2017") is None
-
-
-def test_a_correlation_links_subheadings_not_headings() -> None:
-    with pytest.raises(ValueError, match="not a subheading"):
-        correlate(code("84.58"), "HS2012", "HS2022")
-
-
-# The rows below are a test fixture of the loader's mechanics, not correlation data.
-FIXTURE_ROWS = [
-    {
-        "from_edition": "A",
-        "from_code": "111111",
-        "to_edition": "B",
-        "to_code": "111111",
-        "relation": "1:1",
-        "source": "fixture",
-    },
-    {
-        "from_edition": "A",
-        "from_code": "222220",
-        "to_edition": "B",
-        "to_code": "222221",
-        "relation": "1:n",
-        "source": "fixture",
-    },
-    {
-        "from_edition": "A",
-        "from_code": "222220",
-        "to_edition": "B",
-        "to_code": "222229",
-        "relation": "1:n",
-        "source": "fixture",
-    },
-    {
-        "from_edition": "A",
-        "from_code": "333333",
-        "to_edition": "B",
-        "to_code": "333390",
-        "relation": "n:1",
-        "source": "fixture",
-    },
-]
-
-
-def test_an_unchanged_subheading_correlates_exactly_and_a_split_one_to_all_its_parts() -> None:
-    table = _parse(FIXTURE_ROWS, "fixture")
-    same = _correlate_in(table, code("111111"), "A", "B")
-    assert same is not None and same.exact and same.targets == (code("111111"),)
-    split = _correlate_in(table, code("222220"), "A", "B")
-    assert split is not None and not split.exact
-    assert split.targets == (code("222221"), code("222229"))
-    merged = _correlate_in(table, code("333333"), "A", "B")
-    assert merged is not None and not merged.exact and merged.targets == (code("333390"),)
-    assert _correlate_in(table, code("444444"), "A", "B") is None
-    assert _correlate_in(table, code("111111"), "B", "A") is None  # no table for that direction
-
-
-def test_a_correlation_row_without_a_known_relation_or_a_source_is_rejected_with_its_row_number() -> (
-    None
-):
-    bad = [dict(FIXTURE_ROWS[0], relation="1-1")]
-    with pytest.raises(ValueError, match="row 1"):
-        _parse(bad, "fixture")
-    with pytest.raises(ValueError, match="row 2"):
-        _parse([FIXTURE_ROWS[0], dict(FIXTURE_ROWS[0], source="")], "fixture")
-    with pytest.raises(ValueError, match="6 digits"):
-        _parse([dict(FIXTURE_ROWS[0], to_code="1111")], "fixture")
+# Correlations between editions: tests/test_hs_correlation.py.

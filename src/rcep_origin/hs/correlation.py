@@ -1,96 +1,211 @@
-"""Correlation of HS subheadings between editions (for example the HS2012 codes of Annex 3A and the
-HS2022 codes of a declaration).
+"""Correlation of HS subheadings between editions (the HS2012 codes of Annex 3A and the HS2022
+codes of a declaration).
 
-Correlations are data: rows of ``data/hs/correlations.csv`` taken from a published correlation
-table (WCO / UNSD), each naming its source. That file has no rows yet (see ``data/hs/README.md``),
-so every cross-edition correlation is reported as unknown (``None``). Equal codes in two editions
-are *not* taken as a correlation: a subheading can keep its number and lose or gain scope.
+Correlations are data: the UN Statistics Division's conversion and correlation tables, shipped as
+CSV in the legislation bundle (``data/ruleset/hs_correlation/<FROM>-<TO>.csv``, built by
+``scripts/build_hs_correlation.py``), each file naming its source. A table is read both ways: a
+link from HS2022 8458.11 to HS2012 8458.11 is also the link back. A pair of editions with no table
+is unknown (``None``), and so is a code the table does not list.
+
+Equal codes in two editions are *not* taken as a correlation: a subheading can keep its number and
+lose or gain scope. ``exact`` is true only for a one-to-one link to the same number.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-from rcep_origin.hs.codes import HsCode
+from rcep_origin.hs.codes import EDITIONS, HsCode
 from rcep_origin.hs.nomenclature import exists_in_edition
 
-_FILE = "correlations.csv"
+_FOLDER = "hs_correlation"
 _RELATIONS = ("1:1", "1:n", "n:1", "n:n")
+_INVERSE = {"1:1": "1:1", "1:n": "n:1", "n:1": "1:n", "n:n": "n:n"}
+_COLUMNS = ["from_code", "to_code", "relation", "partial"]
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One line of a correlation table: ``target`` is a subheading of the target edition."""
+
+    target: str
+    relation: str  # as the table states it, read in the direction of the lookup
+    partial: bool  # the table marks it "ex": only part of the code
+
+
+@dataclass(frozen=True)
+class CorrelationTable:
+    """One correlation table between two editions, as shipped, with its source (the file's
+    '#' header) and a content hash for the bundle's version."""
+
+    source_edition: str
+    target_edition: str
+    file: str
+    source: str
+    links: Mapping[str, tuple[Link, ...]]  # source code -> links, in the table's direction
+    inverse: Mapping[str, tuple[Link, ...]] = field(repr=False)  # target code -> links back
+
+    def lookup(self, code: str, source_edition: str) -> tuple[Link, ...]:
+        if source_edition == self.source_edition:
+            return self.links.get(code, ())
+        if source_edition == self.target_edition:
+            return self.inverse.get(code, ())
+        raise ValueError(f"{self.file} links {self.source_edition} and {self.target_edition}")
 
 
 @dataclass(frozen=True)
 class Correlation:
-    """Where one subheading of ``source_edition`` goes in ``target_edition``.
-    ``exact`` is true only for a one-to-one link to the same, unchanged subheading."""
+    """Where one subheading of ``source_edition`` goes in ``target_edition``."""
 
     source: HsCode
     source_edition: str
     target_edition: str
     targets: tuple[HsCode, ...]
-    exact: bool
+    exact: bool  # one-to-one to the same number
+    relations: tuple[str, ...] = ()  # the relation of each target link, as the table says
+    citation: str = ""  # the table's file and source
+
+    @property
+    def single(self) -> bool:
+        """Exactly one target: its rule is the rule of the whole source subheading."""
+        return len(self.targets) == 1
+
+    def describe(self) -> str:
+        count = len(self.targets)
+        return (
+            f"via UN correlation {self.source_edition} → {self.target_edition}, "
+            f"{count} target{'s' if count != 1 else ''}"
+        )
 
 
-@dataclass(frozen=True, slots=True)
-class _Link:
-    target: str
-    relation: str
-    citation: str
+def parse_correlation_table(
+    text: str, *, file: str, source_edition: str, target_edition: str
+) -> CorrelationTable:
+    """Read one table strictly: six-digit codes, a known relation, and a '#' header that names
+    the source. Raises ``ValueError`` naming the file and line."""
+    for edition in (source_edition, target_edition):
+        if edition not in EDITIONS:
+            raise ValueError(f"{file}: {edition!r} is not an HS edition {EDITIONS}")
+    lines = text.splitlines()
+    header = [line[1:].strip() for line in lines if line.startswith("#")]
+    start = next((i for i, line in enumerate(header) if line.lower().startswith("source")), None)
+    if start is None:
+        raise ValueError(f"{file}: the '#' header must name the table's source ('# Source: ...')")
+    # The source is its 'Source:' line and the indented lines that continue it.
+    cited = [header[start]]
+    for line in header[start + 1 :]:
+        if not lines_continue(line):
+            break
+        cited.append(line)
+    body = [(n, line) for n, line in enumerate(lines, start=1) if not line.startswith("#")]
+    reader = csv.reader(io.StringIO("\n".join(line for _, line in body)))
+    rows = list(reader)
+    if not rows or rows[0] != _COLUMNS:
+        raise ValueError(f"{file}: expected the columns {_COLUMNS}")
+    forward: dict[str, list[Link]] = {}
+    backward: dict[str, list[Link]] = {}
+    for (number, _), row in zip(body[1:], rows[1:], strict=True):
+        if len(row) != len(_COLUMNS):
+            raise ValueError(f"{file}:{number}: expected {len(_COLUMNS)} fields")
+        source, target, relation, partial = row
+        if not all(len(c) == 6 and c.isdigit() for c in (source, target)):
+            raise ValueError(f"{file}:{number}: codes must be 6 digits, got {source!r}, {target!r}")
+        if relation not in _RELATIONS or partial not in ("", "ex"):
+            raise ValueError(f"{file}:{number}: relation must be one of {_RELATIONS}")
+        forward.setdefault(source, []).append(Link(target, relation, partial == "ex"))
+        backward.setdefault(target, []).append(Link(source, _INVERSE[relation], partial == "ex"))
+    return CorrelationTable(
+        source_edition=source_edition,
+        target_edition=target_edition,
+        file=file,
+        source=" ".join(cited),
+        links={k: tuple(v) for k, v in forward.items()},
+        inverse={k: tuple(v) for k, v in backward.items()},
+    )
 
 
-_Table = Mapping[tuple[str, str], Mapping[str, tuple[_Link, ...]]]
+def lines_continue(line: str) -> bool:
+    """A header line that continues the 'Source:' line (the build script writes these)."""
+    return line.startswith(("workbook", "as ", "by "))
 
 
-def correlate(code: HsCode, source_edition: str, target_edition: str) -> Correlation | None:
-    """The correlation of the subheading ``code`` from ``source_edition`` to ``target_edition``.
-
-    ``None`` means unknown: no correlation data for that pair of editions, or none for that code.
-    Within one edition, an existing code correlates to itself."""
-    return _correlate_in(_table(), code, source_edition, target_edition)
+Tables = Mapping[tuple[str, str], CorrelationTable]
 
 
-def _correlate_in(
-    table: _Table, code: HsCode, source_edition: str, target_edition: str
+def correlate(
+    code: HsCode, source_edition: str, target_edition: str, *, tables: Tables | None = None
 ) -> Correlation | None:
+    """The correlation of the subheading ``code`` from ``source_edition`` to ``target_edition``,
+    from ``tables`` (default: the built-in bundle's UNSD tables).
+
+    ``None`` means unknown: no table for that pair of editions, or none that lists the code.
+    Within one edition, an existing code correlates to itself."""
     if code.level != 6:
         raise ValueError(f"{code} is not a subheading; correlation tables link 6-digit codes")
     if source_edition == target_edition:
         if exists_in_edition(code, source_edition) is not True:
             return None
         return Correlation(code, source_edition, target_edition, (code,), exact=True)
-    links = table.get((source_edition, target_edition), {}).get(code.digits)
+    found = builtin_tables() if tables is None else tables
+    table = found.get((source_edition, target_edition)) or found.get(
+        (target_edition, source_edition)
+    )
+    if table is None:
+        return None
+    links = table.lookup(code.digits, source_edition)
     if not links:
         return None
-    targets = tuple(HsCode(d) for d in sorted({link.target for link in links}))
+    by_target = {link.target: link for link in links}
+    targets = tuple(HsCode(d) for d in sorted(by_target))
     exact = len(links) == 1 and links[0].relation == "1:1" and links[0].target == code.digits
-    return Correlation(code, source_edition, target_edition, targets, exact)
+    return Correlation(
+        code,
+        source_edition,
+        target_edition,
+        targets,
+        exact,
+        relations=tuple(by_target[t.digits].relation for t in targets),
+        citation=f"{table.file}: {table.source}",
+    )
 
 
-def _parse(rows: Iterable[Mapping[str, str]], where: str) -> _Table:
-    table: dict[tuple[str, str], dict[str, list[_Link]]] = {}
-    for number, row in enumerate(rows, start=1):
-        relation, citation = row["relation"], row["source"]
-        if relation not in _RELATIONS or not citation:
-            raise ValueError(
-                f"{where} row {number}: relation must be one of {_RELATIONS} with a source"
-            )
-        codes = (row["from_code"], row["to_code"])
-        if not all(len(c) == 6 and c.isdigit() for c in codes):
-            raise ValueError(f"{where} row {number}: codes must be 6 digits, got {codes}")
-        pair = (row["from_edition"], row["to_edition"])
-        by_code = table.setdefault(pair, {})
-        by_code.setdefault(row["from_code"], []).append(_Link(row["to_code"], relation, citation))
+def table_file_name(source_edition: str, target_edition: str) -> str:
+    return f"{_FOLDER}/{source_edition}-{target_edition}.csv"
+
+
+def parse_table_file_name(name: str) -> tuple[str, str] | None:
+    """``HS2022-HS2012.csv`` -> ("HS2022", "HS2012"); None for any other name."""
+    stem = name.removesuffix(".csv")
+    parts = stem.split("-")
+    if not name.endswith(".csv") or len(parts) != 2 or not all(p in EDITIONS for p in parts):
+        return None
+    return parts[0], parts[1]
+
+
+@cache
+def builtin_table_texts() -> dict[str, str]:
+    """The built-in tables' text by file name (``hs_correlation/HS2022-HS2012.csv``): the bundle
+    hashes exactly these."""
+    folder = resources.files("rcep_origin.data").joinpath("ruleset").joinpath(_FOLDER)
     return {
-        pair: {c: tuple(links) for c, links in by_code.items()} for pair, by_code in table.items()
+        f"{_FOLDER}/{item.name}": item.read_text("utf-8")
+        for item in sorted(folder.iterdir(), key=lambda i: i.name)
+        if parse_table_file_name(item.name) is not None
     }
 
 
 @cache
-def _table() -> _Table:
-    text = resources.files("rcep_origin.data.hs").joinpath(_FILE).read_text("utf-8")
-    lines = (line for line in io.StringIO(text) if not line.startswith("#"))
-    return _parse(csv.DictReader(lines), _FILE)
+def builtin_tables() -> dict[tuple[str, str], CorrelationTable]:
+    tables = {}
+    for file, text in builtin_table_texts().items():
+        pair = parse_table_file_name(file.removeprefix(f"{_FOLDER}/"))
+        assert pair is not None
+        tables[pair] = parse_correlation_table(
+            text, file=file, source_edition=pair[0], target_edition=pair[1]
+        )
+    return tables

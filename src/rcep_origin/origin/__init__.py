@@ -20,6 +20,7 @@ from rcep_origin.origin.engine import determine
 from rcep_origin.origin.product_specific_rule import (
     AlternativeOutcome,
     AppliedRule,
+    RuleCandidate,
     RuleEvaluation,
     RuleLookup,
     RuleStatus,
@@ -61,6 +62,7 @@ __all__ = [
     "MinimalOperations",
     "Outcome",
     "PartyInForce",
+    "RuleCandidate",
     "RuleEvaluation",
     "RuleLookup",
     "RuleStatus",

@@ -51,7 +51,6 @@ from rcep_origin.origin.result import (
 )
 from rcep_origin.origin.rvc import calculate_rvc
 from rcep_origin.origin.valuation import ValuedDeclaration, value_declaration
-from rcep_origin.parties import parties
 from rcep_origin.rules import Conjunction, RuleSet, builtin_ruleset
 from rcep_origin.tariffs import CountryOfOrigin, OriginFacts, rcep_country_of_origin
 
@@ -80,8 +79,8 @@ def determine(declaration: Declaration, *, ruleset: RuleSet | None = None) -> De
     reasoning = _Reasoning()
     day = declaration.date
 
-    exporting_in_force = _in_force(declaration, "exporting", reasoning)
-    importing_in_force = _in_force(declaration, "importing", reasoning)
+    exporting_in_force = _in_force(declaration, "exporting", rules, reasoning)
+    importing_in_force = _in_force(declaration, "importing", rules, reasoning)
     consignment = direct_consignment(good)
     reasoning.add(consignment.check())
     reasoning.need(*consignment.missing)
@@ -174,11 +173,14 @@ def determine(declaration: Declaration, *, ruleset: RuleSet | None = None) -> De
 
 
 def _in_force(
-    declaration: Declaration, role: Literal["exporting", "importing"], reasoning: _Reasoning
+    declaration: Declaration,
+    role: Literal["exporting", "importing"],
+    rules: RuleSet,
+    reasoning: _Reasoning,
 ) -> PartyInForce:
-    """Art. 20.7 for the exporting or the importing Party."""
+    """Art. 20.7 for the exporting or the importing Party, as the bundle records it."""
     code = declaration.exporting_party if role == "exporting" else declaration.importing_party
-    party = parties()[code]
+    party = rules.parties[code]
     fact = PartyInForce(
         role=role,
         party=code,

@@ -14,6 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import ClassVar
 
+from rcep_origin.hs import Correlation
 from rcep_origin.origin.change_of_classification import CtcOutcome, evaluate_change
 from rcep_origin.origin.production import ChemicalReactionOutcome, chemical_reaction
 from rcep_origin.origin.rvc import RvcCalculation, RvcFigure, calculate_rvc
@@ -25,6 +26,7 @@ from rcep_origin.rules import (
     PsrEntry,
     RegionalValueContent,
     Rule,
+    RuleResolutionStatus,
     RuleSet,
     Term,
     WhollyObtained,
@@ -46,7 +48,9 @@ CRITERION_OF = {
 
 @dataclass(frozen=True, slots=True)
 class AppliedRule:
-    """The Annex 3A row the determination applied, and where it comes from."""
+    """The Annex 3A row the determination applied, and where it comes from: the row's own
+    source text, its file and line, and the bundle layer that holds it (the built-in catalogue
+    or an overlay an issuing body maintains)."""
 
     text: str  # verbatim, as the source prints it
     canonical: str
@@ -55,6 +59,8 @@ class AppliedRule:
     source: str
     row: str  # file:line in the rule set
     basis: str
+    layer: str = ""  # the bundle layer the row comes from, e.g. "overlay ccpit@1 (/srv/rules)"
+    via: str = ""  # how the declared code reached the row, when not directly
 
     def to_dict(self) -> dict[str, str]:
         return {
@@ -65,18 +71,39 @@ class AppliedRule:
             "source": self.source,
             "row": self.row,
             "basis": self.basis,
+            "layer": self.layer,
+            "via": self.via,
         }
 
 
 class RuleStatus(StrEnum):
     """What the catalogue says about the good's code. The engine never guesses a rule: without
-    a row for the declared edition the rule is unknown and the good undecidable."""
+    a row for the declared edition, or a correlation to a single HS2012 subheading that has
+    one, the rule is unknown and the good undecidable."""
 
     FOUND = "found"
-    NOT_IN_CATALOGUE = "not_in_catalogue"  # no row for the code in any edition
-    # A row exists in another edition (Annex 3A is in HS2012), but its transposition to the
-    # declared edition is not recorded: unknown until a source gives it.
+    # No row in the declared edition; the UN correlation maps the subheading to exactly one
+    # HS2012 subheading (the edition of Annex 3A), whose row applies to all of it.
+    CORRELATED = "correlated"
+    # The subheading maps to several HS2012 subheadings: which rule applies is unknown until
+    # the row for the declared edition is given (the candidates and their rows are listed).
+    CORRELATION_AMBIGUOUS = "correlation_ambiguous"
+    NOT_IN_CATALOGUE = "not_in_catalogue"  # no row for the code (or its correlation target)
+    # A row exists in another edition, but no correlation table links the editions for this
+    # code: unknown until a source gives the transposed rule.
     TRANSPOSITION_UNKNOWN = "transposition_unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleCandidate:
+    """One HS2012 subheading an ambiguous correlation leads to, and its row if the catalogue
+    has one."""
+
+    hs_code: str
+    rule: AppliedRule | None
+
+
+_SHOWN = 8  # candidates named in a summary; the inputs list them all
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,87 +114,155 @@ class RuleLookup:
     hs_edition: str
     ruleset_version: str
     status: RuleStatus
-    rule: AppliedRule | None  # when FOUND
-    rows_in_other_editions: tuple[str, ...]  # e.g. ("1302.19 (HS2012)",), when not FOUND
+    rule: AppliedRule | None  # when FOUND or CORRELATED
+    rows_in_other_editions: tuple[str, ...]  # e.g. ("1302.19 (HS2012)",), when not found
+    correlation: Correlation | None = None  # when the lookup went through a correlation table
+    candidates: tuple[RuleCandidate, ...] = ()  # the correlation's targets and their rows
 
     article: ClassVar[str] = ARTICLE
 
     @property
     def found(self) -> bool:
-        return self.status is RuleStatus.FOUND
+        return self.status in (RuleStatus.FOUND, RuleStatus.CORRELATED)
 
     @property
     def missing(self) -> tuple[Missing, ...]:
+        """The rule set's gap, not the declaration's: the missing fact is a row of the rule
+        set, and the reason says how the holder of the official row adds it."""
         if self.found:
             return ()
-        return (
-            Missing(
-                "product.hs_code",
-                f"no Annex 3A rule for {self.hs_code} ({self.hs_edition}) in rule set "
-                f"{self.ruleset_version}",
-            ),
+        add = (
+            "an issuing body holding the official row adds it with 'rcep-origin rules add "
+            f'DIR {self.hs_code} "RULE" --edition {self.hs_edition} --source "..."\' '
+            "and decides with --rules DIR"
         )
+        if self.status is RuleStatus.CORRELATION_AMBIGUOUS:
+            reason = (
+                f"rule set {self.ruleset_version} cannot tell which Annex 3A rule applies to "
+                f"{self.hs_code} ({self.hs_edition}): it correlates to {len(self.candidates)} "
+                f"HS2012 subheadings ({self._shown_candidates()}); {add}"
+            )
+        else:
+            reason = f"rule set {self.ruleset_version} has no Annex 3A row for {self.hs_code} ({self.hs_edition})"
+            if self.correlation is not None and self.candidates:
+                reason += (
+                    f" nor for {self.candidates[0].hs_code} (HS2012), {self.correlation.describe()}"
+                )
+            reason += f"; {add}"
+        return (Missing("ruleset", reason),)
+
+    def _shown_candidates(self) -> str:
+        shown = [
+            f"{c.hs_code}: {c.rule.text if c.rule else 'no row'}" for c in self.candidates[:_SHOWN]
+        ]
+        more = len(self.candidates) - _SHOWN
+        return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
 
     def check(self) -> Check:
         rule = self.rule
+        correlation = None if self.correlation is None else self._correlation_inputs()
         if rule is not None:
+            inputs: dict[str, object] = {
+                "row": rule.row,
+                "source": rule.source,
+                "basis": rule.basis,
+                "layer": rule.layer,
+            }
+            summary = f"Annex 3A rule for {rule.hs_code} ({rule.hs_edition}): {rule.text}"
+            if correlation is not None:
+                inputs["correlation"] = correlation
+                summary = (
+                    f"Annex 3A rule for {rule.hs_code} ({rule.hs_edition}), reached from "
+                    f"{self.hs_code} ({self.hs_edition}) {rule.via}: {rule.text}; the change "
+                    f"of classification is tested on the declared {self.hs_edition} codes"
+                )
+            summary += f" [{rule.layer}, {rule.row}]"
+            return Check("product_specific_rule", self.article, Result.INFO, summary, inputs)
+        unknown_inputs: dict[str, object] = {"ruleset": self.ruleset_version}
+        if self.status is RuleStatus.CORRELATION_AMBIGUOUS:
+            assert self.correlation is not None
+            summary = (
+                f"cannot decide: {self.hs_code} ({self.hs_edition}) maps "
+                f"{self.correlation.describe()} ({self._shown_candidates()}), so which Annex 3A "
+                f"rule applies is undecidable until rule set {self.ruleset_version} has the "
+                f"row for {self.hs_code} in {self.hs_edition}"
+            )
+            unknown_inputs["correlation"] = correlation
+            unknown_inputs["candidates"] = [c.hs_code for c in self.candidates]
+            unknown_inputs["candidate_rules"] = {
+                c.hs_code: {"rule": c.rule.text, "row": c.rule.row, "layer": c.rule.layer}
+                for c in self.candidates
+                if c.rule is not None
+            }
             return Check(
-                "product_specific_rule",
-                self.article,
-                Result.INFO,
-                f"Annex 3A rule for {rule.hs_code} ({rule.hs_edition}): {rule.text}",
-                {"row": rule.row, "source": rule.source, "basis": rule.basis},
+                "product_specific_rule", self.article, Result.UNKNOWN, summary, unknown_inputs
             )
         summary = (
-            f"cannot decide: no Annex 3A rule for {self.hs_code} ({self.hs_edition}) in the "
-            "catalogue"
+            f"cannot decide: rule set {self.ruleset_version} has no Annex 3A row for "
+            f"{self.hs_code} ({self.hs_edition})"
         )
+        if self.correlation is not None and self.candidates:
+            unknown_inputs["correlation"] = correlation
+            summary += (
+                f" nor for {self.candidates[0].hs_code} (HS2012), which it maps to "
+                f"{self.correlation.describe()}"
+            )
         if self.rows_in_other_editions:
             summary += (
                 f"; a row exists for {', '.join(self.rows_in_other_editions)}, but its "
                 f"transposition to {self.hs_edition} is not recorded (Annex 3A is in HS2012; a "
                 "changed subheading's rule is unknown until a source gives it)"
             )
-        return Check(
-            "product_specific_rule",
-            self.article,
-            Result.UNKNOWN,
-            summary,
-            {"ruleset": self.ruleset_version},
-        )
+        summary += " (the catalogue's gap, not the declaration's)"
+        return Check("product_specific_rule", self.article, Result.UNKNOWN, summary, unknown_inputs)
+
+    def _correlation_inputs(self) -> dict[str, object]:
+        assert self.correlation is not None
+        return {
+            "from": f"{self.correlation.source} ({self.correlation.source_edition})",
+            "to_edition": self.correlation.target_edition,
+            "targets": len(self.correlation.targets),
+            "relations": sorted(set(self.correlation.relations)),
+            "table": self.correlation.citation,
+        }
+
+
+_STATUS = {
+    RuleResolutionStatus.FOUND: RuleStatus.FOUND,
+    RuleResolutionStatus.CORRELATED: RuleStatus.CORRELATED,
+    RuleResolutionStatus.AMBIGUOUS: RuleStatus.CORRELATION_AMBIGUOUS,
+    RuleResolutionStatus.NOT_IN_CATALOGUE: RuleStatus.NOT_IN_CATALOGUE,
+    RuleResolutionStatus.TRANSPOSITION_UNKNOWN: RuleStatus.TRANSPOSITION_UNKNOWN,
+}
 
 
 def look_up_rule(good: ValuedDeclaration, rules: RuleSet) -> tuple[RuleLookup, PsrEntry | None]:
-    """The most specific row for the good's code in its edition, or why there is none."""
+    """The row for the good's code in its edition (``RuleSet.resolve``), or why there is none."""
     product = good.declaration.product
-    code, edition = product.code, product.hs_edition
-    entry = rules.psr_for(code, edition)
-    others: tuple[str, ...] = ()
-    if entry is None:
-        others = tuple(
-            f"{e.hs_code} ({e.hs_edition})"
-            for (row_edition, _), e in rules.psr.items()
-            if row_edition != edition and str(code).startswith(str(e.hs_code))
-        )
-    status = (
-        RuleStatus.FOUND
-        if entry is not None
-        else RuleStatus.TRANSPOSITION_UNKNOWN
-        if others
-        else RuleStatus.NOT_IN_CATALOGUE
-    )
+    resolution = rules.resolve(product.code, product.hs_edition)
+    entry = resolution.entry
+    via = ""
+    if resolution.correlation is not None and entry is not None:
+        relations = ", ".join(sorted(set(resolution.correlation.relations)))
+        via = f"{resolution.correlation.describe()} ({relations})"
     lookup = RuleLookup(
-        hs_code=str(code),
-        hs_edition=edition,
+        hs_code=str(product.code),
+        hs_edition=product.hs_edition,
         ruleset_version=rules.version,
-        status=status,
-        rule=None if entry is None else _applied(entry),
-        rows_in_other_editions=others,
+        status=_STATUS[resolution.status],
+        rule=None if entry is None else _applied(entry, rules, via),
+        rows_in_other_editions=tuple(f"{e.hs_code} ({e.hs_edition})" for e in resolution.others),
+        correlation=resolution.correlation,
+        candidates=tuple(
+            RuleCandidate(str(code), None if row is None else _applied(row, rules, ""))
+            for code, row in resolution.candidates
+        ),
     )
     return lookup, entry
 
 
-def _applied(entry: PsrEntry) -> AppliedRule:
+def _applied(entry: PsrEntry, rules: RuleSet, via: str) -> AppliedRule:
+    layer = rules.layer(entry.layer)
     return AppliedRule(
         text=entry.text,
         canonical=print_rule(entry.rule),
@@ -176,6 +271,8 @@ def _applied(entry: PsrEntry) -> AppliedRule:
         source=entry.source,
         row=entry.citation,
         basis=entry.basis,
+        layer=entry.layer if layer is None else layer.describe(),
+        via=via,
     )
 
 

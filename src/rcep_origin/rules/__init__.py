@@ -1,12 +1,26 @@
-"""Product-specific rules: the Annex 3A rule language and the data-driven rule catalogue."""
+"""The legislation: the Annex 3A rule language and the bundle (product-specific rules, Appendix
+lists, Parties and entry into force, dated parameters, HS correlation tables), with its layers
+(the built-in catalogue, overlays a user maintains) and one version hash over all of it."""
 
-from rcep_origin.rules.catalogue import (
-    AppendixEntry,
-    AppendixLookup,
-    PsrEntry,
-    RuleSet,
+from rcep_origin.rules.bundle import (
+    BUILTIN,
+    ENVIRONMENT_VARIABLE,
     builtin_ruleset,
     load_ruleset,
+    with_rows,
+)
+from rcep_origin.rules.catalogue import (
+    ANNEX_EDITION,
+    PSR_COLUMNS,
+    PSR_OPTIONAL,
+    AppendixEntry,
+    AppendixLookup,
+    Layer,
+    PsrEntry,
+    RuleResolution,
+    RuleResolutionStatus,
+    RuleSet,
+    parse_psr,
 )
 from rcep_origin.rules.language import (
     ChangeLevel,
@@ -23,6 +37,11 @@ from rcep_origin.rules.language import (
 )
 
 __all__ = [
+    "ANNEX_EDITION",
+    "BUILTIN",
+    "ENVIRONMENT_VARIABLE",
+    "PSR_COLUMNS",
+    "PSR_OPTIONAL",
     "AppendixEntry",
     "AppendixLookup",
     "ChangeLevel",
@@ -30,14 +49,19 @@ __all__ = [
     "ChemicalReaction",
     "ClassificationRange",
     "Conjunction",
+    "Layer",
     "PsrEntry",
     "RegionalValueContent",
     "Rule",
+    "RuleResolution",
+    "RuleResolutionStatus",
     "RuleSet",
     "Term",
     "WhollyObtained",
     "builtin_ruleset",
     "load_ruleset",
+    "parse_psr",
     "parse_rule",
     "print_rule",
+    "with_rows",
 ]

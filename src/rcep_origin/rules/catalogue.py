@@ -1,5 +1,7 @@
-"""The rule catalogue: product-specific rules (Annex 3A), Appendix lists (Art. 2.6) and dated
-thresholds, loaded from a directory of data files and pinned by a content hash.
+"""The rule catalogue: product-specific rules (Annex 3A), Appendix lists (Art. 2.6), the Parties
+and their entry into force (Art. 20.7), dated thresholds and the HS correlation tables, loaded
+from a directory of data files and pinned by one content hash over all of them (``RuleSet``, the
+legislation *bundle*; ``rules/bundle.py`` loads it and stacks overlays on it).
 
 A rule set directory holds:
 
@@ -9,9 +11,13 @@ A rule set directory holds:
 * ``appendix.csv``  columns ``importing_party, hs_code, source`` (required) and
                     ``description, valid_from, valid_to, note`` (optional).
 * ``parameters.yaml`` (optional; the built-in one otherwise) dated thresholds.
+* ``parties.csv``   (optional; the built-in one otherwise) the Parties and entry into force.
+* ``hs_correlation/<FROM>-<TO>.csv`` (optional; the built-in UNSD tables otherwise).
 * ``manifest.yaml`` (optional) ``name``, ``version``, ``sources``, ``appendix_complete`` (the
-                    importing Parties whose Appendix list is complete in ``appendix.csv``) and
-                    ``anomalies`` (defects found in the sources, recorded, never repaired).
+                    importing Parties whose Appendix list is complete in ``appendix.csv``),
+                    ``anomalies`` (defects found in the sources, recorded, never repaired) and
+                    ``extends`` (``builtin`` or a path: this directory is an *overlay* on that
+                    bundle, and holds only its own rows).
 
 Loading is strict: an unknown column, a duplicate row, a rule that does not parse or an HS code
 that is malformed is an error naming the file and line. What the catalogue does not contain is
@@ -21,30 +27,38 @@ unknown, and the engine says so; it never falls back to a guess.
 from __future__ import annotations
 
 import csv
-import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from enum import StrEnum
 from importlib import resources
 from importlib.abc import Traversable
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from rcep_origin.errors import RuleSetError, RuleSyntaxError
-from rcep_origin.hs import EDITIONS, HsCode, parse_hs_code
-from rcep_origin.parties import is_party
+from rcep_origin.hs import EDITIONS, Correlation, CorrelationTable, HsCode, correlate, parse_hs_code
+from rcep_origin.parties import Party, is_party
 from rcep_origin.rules.language import Rule, parse_rule
-from rcep_origin.rules.parameters import Parameter, load_parameters
+from rcep_origin.rules.parameters import Parameter
 
 PSR_COLUMNS = ("hs_code", "rule", "hs_edition", "source")
 PSR_OPTIONAL = ("description", "basis", "checked_by", "note")
 APPENDIX_COLUMNS = ("importing_party", "hs_code", "source")
 APPENDIX_OPTIONAL = ("description", "valid_from", "valid_to", "note")
-MANIFEST_KEYS = {"name", "version", "description", "sources", "appendix_complete", "anomalies"}
+MANIFEST_KEYS = {
+    "name",
+    "version",
+    "description",
+    "sources",
+    "appendix_complete",
+    "anomalies",
+    "extends",
+}
+BUILTIN_LAYER = "built-in"
+# Annex 3A was negotiated in HS2012 (Art. 3.1 and the Annex's headnotes): a good declared in a
+# later edition reaches its row through the UN correlation tables.
+ANNEX_EDITION = "HS2012"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +76,16 @@ class PsrEntry:
     note: str
     file: str
     line: int
+    layer: str = BUILTIN_LAYER  # the bundle layer the row comes from (an overlay's name)
+    replaces: str = ""  # the lower layer's row this one overrides ("layer psr.csv:12"), if any
 
     @property
     def citation(self) -> str:
         return f"{self.file}:{self.line}"
+
+    @property
+    def from_overlay(self) -> bool:
+        return self.layer != BUILTIN_LAYER
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +99,7 @@ class AppendixEntry:
     valid_to: date | None
     file: str
     line: int
+    layer: str = BUILTIN_LAYER
 
     def in_force_on(self, day: date) -> bool:
         if self.valid_from is not None and day < self.valid_from:
@@ -96,6 +117,56 @@ class AppendixLookup:
 
 
 @dataclass(frozen=True)
+class Layer:
+    """One layer of a bundle: the built-in catalogue, an overlay directory a user maintains, or
+    the rows an issuing body keeps in its register. Upper layers override lower ones row by
+    row; the verdict names the layer of the row it applied."""
+
+    name: str
+    release: str
+    kind: str  # "built-in", "directory" or "register"
+    location: str  # the directory, or where the rows are kept
+    sha256: str  # over this layer's own files
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}@{self.release}"
+
+    def describe(self) -> str:
+        if self.kind == "built-in":
+            return f"built-in catalogue {self.label}"
+        if self.kind == "register":
+            return f"register overlay {self.label}"
+        return f"overlay {self.label} ({self.location})"
+
+
+class RuleResolutionStatus(StrEnum):
+    FOUND = "found"  # a row in the declared edition
+    CORRELATED = "correlated"  # the row of the single HS2012 subheading the code maps to
+    AMBIGUOUS = "correlation_ambiguous"  # the code maps to several HS2012 subheadings
+    TRANSPOSITION_UNKNOWN = "transposition_unknown"  # rows elsewhere, no correlation known
+    NOT_IN_CATALOGUE = "not_in_catalogue"
+
+
+@dataclass(frozen=True)
+class RuleResolution:
+    """How the bundle answers "which Annex 3A row applies to this code in this edition"."""
+
+    code: HsCode
+    edition: str
+    status: RuleResolutionStatus
+    entry: PsrEntry | None
+    correlation: Correlation | None = None
+    candidates: tuple[tuple[HsCode, PsrEntry | None], ...] = ()  # correlation targets and rows
+    others: tuple[PsrEntry, ...] = ()  # rows in other editions (TRANSPOSITION_UNKNOWN)
+
+    @property
+    def found(self) -> bool:
+        return self.entry is not None
+
+
+@dataclass(frozen=True)
 class RuleSet:
     name: str
     release: str
@@ -105,11 +176,62 @@ class RuleSet:
     appendix_complete: frozenset[str]
     parameters: dict[str, Parameter]
     manifest: dict[str, Any] = field(default_factory=dict)
+    parties: dict[str, Party] = field(default_factory=dict)  # Art. 20.7, as this bundle has it
+    correlations: dict[tuple[str, str], CorrelationTable] = field(default_factory=dict)
+    layers: tuple[Layer, ...] = ()  # bottom (built-in) to top (the last overlay)
+    files: dict[str, str] = field(default_factory=dict, repr=False)  # "layer/file" -> sha256
 
     @property
     def version(self) -> str:
-        """Name, release and content hash: two rule sets with the same version decide alike."""
+        """Name, release and content hash: two rule sets with the same version decide alike.
+        The hash covers every file of every layer: rows, Appendix lists, Parties, parameters
+        and correlation tables."""
         return f"{self.name}@{self.release}+sha256:{self.sha256[:16]}"
+
+    def layer(self, name: str) -> Layer | None:
+        return next((layer for layer in self.layers if layer.name == name), None)
+
+    def correlate(self, code: HsCode, source: str, target: str) -> Correlation | None:
+        """The correlation of a subheading between two editions, from this bundle's tables."""
+        return correlate(code, source, target, tables=self.correlations)
+
+    def resolve(self, code: HsCode, edition: str) -> RuleResolution:
+        """The Annex 3A row for a good declared as ``code`` in ``edition``:
+
+        1. the most specific row in the declared edition (subheading, heading, chapter);
+        2. else, for a subheading of a later edition, the UN correlation to HS2012, the edition
+           Annex 3A was negotiated in: exactly one HS2012 subheading -> that subheading's row,
+           said so; several -> undecidable, listing each candidate and its row (or none);
+        3. else no row: the rule set's gap, never a guess."""
+        entry = self.psr_for(code, edition)
+        if entry is not None:
+            return RuleResolution(code, edition, RuleResolutionStatus.FOUND, entry)
+        correlation: Correlation | None = None
+        if code.level == 6 and edition != ANNEX_EDITION:
+            correlation = self.correlate(code, edition, ANNEX_EDITION)
+        if correlation is not None:
+            candidates = tuple((t, self.psr_for(t, ANNEX_EDITION)) for t in correlation.targets)
+            if correlation.single:
+                found = candidates[0][1]
+                status = (
+                    RuleResolutionStatus.CORRELATED
+                    if found is not None
+                    else RuleResolutionStatus.NOT_IN_CATALOGUE
+                )
+                return RuleResolution(code, edition, status, found, correlation, candidates)
+            return RuleResolution(
+                code, edition, RuleResolutionStatus.AMBIGUOUS, None, correlation, candidates
+            )
+        others = tuple(
+            e
+            for (row_edition, _), e in sorted(self.psr.items())
+            if row_edition != edition and code.digits.startswith(e.hs_code.digits)
+        )
+        if others:
+            return RuleResolution(
+                code, edition, RuleResolutionStatus.TRANSPOSITION_UNKNOWN, None, others=others
+            )
+        return RuleResolution(code, edition, RuleResolutionStatus.NOT_IN_CATALOGUE, None)
 
     def psr_for(self, code: HsCode, edition: str) -> PsrEntry | None:
         """The most specific row for ``code`` in ``edition``: subheading, heading, then chapter."""
@@ -185,7 +307,9 @@ def _read_csv(
     return rows
 
 
-def _parse_psr(text: str, file: str) -> dict[tuple[str, str], PsrEntry]:
+def parse_psr(
+    text: str, file: str = "psr.csv", *, layer: str = BUILTIN_LAYER
+) -> dict[tuple[str, str], PsrEntry]:
     entries: dict[tuple[str, str], PsrEntry] = {}
     for line, row in _read_csv(text, file=file, required=PSR_COLUMNS, optional=PSR_OPTIONAL):
         where = f"{file}:{line}"
@@ -221,11 +345,14 @@ def _parse_psr(text: str, file: str) -> dict[tuple[str, str], PsrEntry]:
             note=row.get("note", ""),
             file=file,
             line=line,
+            layer=layer,
         )
     return entries
 
 
-def _parse_appendix(text: str, file: str) -> dict[str, tuple[AppendixEntry, ...]]:
+def parse_appendix(
+    text: str, file: str = "appendix.csv", *, layer: str = BUILTIN_LAYER
+) -> dict[str, tuple[AppendixEntry, ...]]:
     by_party: dict[str, list[AppendixEntry]] = {}
     seen: dict[tuple[str, str], int] = {}
     rows = _read_csv(text, file=file, required=APPENDIX_COLUMNS, optional=APPENDIX_OPTIONAL)
@@ -262,56 +389,12 @@ def _parse_appendix(text: str, file: str) -> dict[str, tuple[AppendixEntry, ...]
                 valid_to=valid_to,
                 file=file,
                 line=line,
+                layer=layer,
             )
         )
     # Longest lines first, so a national line's entry wins over its heading's.
     return {p: tuple(sorted(e, key=lambda x: -len(x.tariff_line))) for p, e in by_party.items()}
 
 
-def load_ruleset(directory: Path | Traversable) -> RuleSet:
-    """Load a rule set directory (see the module docstring)."""
-    root: Traversable = Path(directory) if isinstance(directory, str | Path) else directory
-    if not root.is_dir():
-        raise RuleSetError(f"{directory}: not a directory")
-    texts: dict[str, str] = {}
-    for name in ("psr.csv", "appendix.csv"):
-        item = root.joinpath(name)
-        if not item.is_file():
-            raise RuleSetError(f"{directory}: {name} is missing")
-        texts[name] = item.read_text("utf-8")
-    parameters_file = root.joinpath("parameters.yaml")
-    if not parameters_file.is_file():
-        parameters_file = _builtin_root().joinpath("parameters.yaml")
-    texts["parameters.yaml"] = parameters_file.read_text("utf-8")
-    manifest: dict[str, Any] = {}
-    manifest_file = root.joinpath("manifest.yaml")
-    if manifest_file.is_file():
-        texts["manifest.yaml"] = manifest_file.read_text("utf-8")
-        loaded = yaml.safe_load(texts["manifest.yaml"]) or {}
-        if not isinstance(loaded, dict) or set(loaded) - MANIFEST_KEYS:
-            raise RuleSetError(f"manifest.yaml: expected keys among {sorted(MANIFEST_KEYS)}")
-        manifest = loaded
-    digest = hashlib.sha256()
-    for name in sorted(texts):
-        digest.update(name.encode() + b"\0" + texts[name].encode("utf-8") + b"\0")
-    complete = frozenset(str(p) for p in manifest.get("appendix_complete", []) or [])
-    return RuleSet(
-        name=str(manifest.get("name", getattr(root, "name", "rules"))),
-        release=str(manifest.get("version", "unversioned")),
-        sha256=digest.hexdigest(),
-        psr=_parse_psr(texts["psr.csv"], "psr.csv"),
-        appendix=_parse_appendix(texts["appendix.csv"], "appendix.csv"),
-        appendix_complete=complete,
-        parameters=load_parameters(texts["parameters.yaml"], file="parameters.yaml"),
-        manifest=manifest,
-    )
-
-
 def _builtin_root() -> Traversable:
     return resources.files("rcep_origin.data").joinpath("ruleset")
-
-
-@cache
-def builtin_ruleset() -> RuleSet:
-    """The rule set shipped in the package (``rcep_origin/data/ruleset``)."""
-    return load_ruleset(_builtin_root())

@@ -25,7 +25,7 @@ from datetime import date
 from decimal import Decimal
 
 from rcep_origin.hs import HsCode
-from rcep_origin.parties import Party, parties
+from rcep_origin.parties import Party
 from rcep_origin.rules import AppendixLookup, RuleSet
 from rcep_origin.trace import Check, Missing, Result, round2
 
@@ -69,7 +69,7 @@ class CountryOfOrigin:
 
 
 def rcep_country_of_origin(facts: OriginFacts, ruleset: RuleSet) -> CountryOfOrigin:
-    importer = parties()[facts.importing_party]
+    importer = ruleset.parties[facts.importing_party]
     checks: list[Check] = [_differentials_check(importer)]
     missing: list[Missing] = []
     exporting = facts.exporting_party
