@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -65,7 +66,31 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(routes.router)
     app.include_router(public.router)
     _instrument(app, settings)
+    _truthful_openapi(app)
     return app
+
+
+def _truthful_openapi(app: FastAPI) -> None:
+    """FastAPI documents a 422 ``HTTPValidationError`` on every operation with parameters; this
+    service answers invalid requests with a 400 problem document instead (and a 422 only where a
+    rule refuses, documented per operation), so that default entry would be a false promise."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            for operations in document.get("paths", {}).values():
+                for operation in operations.values():
+                    answer = operation.get("responses", {}).get("422", {})
+                    if "HTTPValidationError" in json.dumps(answer):
+                        del operation["responses"]["422"]
+            schemas = document.get("components", {}).get("schemas", {})
+            for unused in ("HTTPValidationError", "ValidationError"):
+                schemas.pop(unused, None)
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _instrument(app: FastAPI, settings: Settings) -> None:
