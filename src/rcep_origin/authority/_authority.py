@@ -43,7 +43,7 @@ from rcep_origin.authority._errors import (
     NotFound,
     Unavailable,
 )
-from rcep_origin.authority._issuance import _Issuance
+from rcep_origin.authority._legislation import _Legislation
 from rcep_origin.authority._migrate import import_file_register, move_aside
 from rcep_origin.authority._views import (
     AuditReport,
@@ -62,7 +62,7 @@ from rcep_origin.store import schema, sql
 from rcep_origin.store.keystore import StoreError
 
 
-class Authority(_Issuance):
+class Authority(_Legislation):
     """One issuing body: its register (the database), its keys (the home directory), the rule
     set it decides under, and the issuers it trusts when verifying."""
 
@@ -88,6 +88,14 @@ class Authority(_Issuance):
             work.record(actor, "key.revoke", key.id, key.to_record())
             self._resign_status_lists(work, actor)
             return key
+
+    def protect_keys(self, actor: sql.Principal) -> list[str]:
+        """Encrypt the private key files at rest under the configured passphrase."""
+        self._issuing_body(actor)
+        with self._work() as work:
+            rewritten = self.keystore.protect()
+            work.record(actor, "keys.protect", self.keystore.profile().did, {"files": rewritten})
+            return rewritten
 
     def _resign_status_lists(self, work: _Work, actor: sql.Principal) -> None:
         """Sign every status list again with the current key: a list signed by a key that is

@@ -16,6 +16,7 @@ from rcep_origin.authority._errors import (
     Conflict,
     NotFound,
     Refused,
+    Unavailable,
 )
 from rcep_origin.authority._inputs import Application
 from rcep_origin.authority._views import (
@@ -37,6 +38,7 @@ from rcep_origin.certificates.request import CertificateRequest
 from rcep_origin.declaration import validate_declaration
 from rcep_origin.errors import InputError
 from rcep_origin.store import schema, sql
+from rcep_origin.store.key_protection import KeyProtectionError
 
 
 class _Issuance(_Declarations):
@@ -234,12 +236,18 @@ class _Issuance(_Declarations):
             exporter_id=exporter_id,
             status_capacity=self.status_capacity,
         )
+        try:
+            signer = self.keystore.current_signer()
+            xml_signer = self.keystore.xml_signer(clock=self.clock)
+        except KeyProtectionError as exc:
+            # The operator's configuration, not the caller's input: nothing can be signed now.
+            raise Unavailable(
+                "The issuing body's signing key is not available",
+                exc.message,
+                kind="signing-key-unavailable",
+            ) from None
         return Issuer(
-            self.keystore.profile(),
-            self.keystore.current_signer(),
-            registry,
-            xml_signer=self.keystore.xml_signer(clock=self.clock),
-            clock=self.clock,
+            self.keystore.profile(), signer, registry, xml_signer=xml_signer, clock=self.clock
         )
 
     def _register(self, session: Session) -> sql.SqlRegistry:

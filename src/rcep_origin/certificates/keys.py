@@ -245,12 +245,15 @@ class Ed25519Signer:
     def sign(self, data: bytes) -> bytes:
         return self._private_key.sign(data)
 
-    def export_private_pem(self) -> bytes:
-        """PKCS#8 PEM, for the keystore to keep (unencrypted: protect the file, mode 0600)."""
+    def export_private_pem(
+        self, encryption: serialization.KeySerializationEncryption | None = None
+    ) -> bytes:
+        """PKCS#8 PEM for the keystore to keep: encrypted when it passes an encryption (a
+        passphrase), else in the clear (then only the file's mode 0600 protects it)."""
         return self._private_key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
+            encryption or serialization.NoEncryption(),
         )
 
     @classmethod

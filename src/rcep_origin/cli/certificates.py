@@ -137,6 +137,19 @@ def keys_revoke(
     typer.echo(f"revoked {key.id} from {key.revoked}")
 
 
+@keys_app.command("protect")
+def keys_protect(home: HomeOption = DEFAULT_HOME, database_url: DatabaseOption = None) -> None:
+    """Encrypt the private key files under RCEP_ORIGIN_KEY_PASSPHRASE (or _FILE); new keys are
+    written encrypted whenever it is set. With RCEP_ORIGIN_PKCS11_MODULE set, new keys are
+    made on the token instead and never leave it."""
+    with authority_of(home, database_url) as found:
+        rewritten = found.protect_keys(operator_of(found))
+    typer.echo(
+        f"encrypted {len(rewritten)} key file(s)"
+        + (f": {', '.join(rewritten)}" if rewritten else "")
+    )
+
+
 @certificate_app.command("issue")
 def certificate_issue(
     applications: Annotated[
@@ -147,6 +160,15 @@ def certificate_issue(
     out: Annotated[
         Path | None, typer.Option(help="Also write every form (json, jwt, xml, pdf) to this folder")
     ] = None,
+    rules: Annotated[
+        Path | None,
+        typer.Option(
+            "--rules",
+            envvar="RCEP_ORIGIN_RULES",
+            file_okay=False,
+            help="The rule bundle to decide under (a directory or an overlay); default built-in",
+        ),
+    ] = None,
 ) -> None:
     """Issue certificates: re-run each determination, refuse any good that is not originating,
     sign the JSON credential, the JWT and the XML, and record them in the issuing body's
@@ -155,7 +177,7 @@ def certificate_issue(
         requests = [load_request(path) for path in applications]
     except InputError as exc:
         raise _err(f"{exc.path}: {exc.message}" if exc.path else exc.message) from None
-    with authority_of(home, database_url) as found:
+    with authority_of(home, database_url, rules=rules) as found:
         issued = found.issue_application(operator_of(found), requests)
         for item in issued:
             number = item.certificate.number

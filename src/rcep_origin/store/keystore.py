@@ -36,6 +36,7 @@ from rcep_origin.certificates.issuer import IssuerProfile
 from rcep_origin.certificates.keys import (
     Ed25519Signer,
     Keyring,
+    Signer,
     VerificationKey,
     did_document,
     jwks,
@@ -44,6 +45,7 @@ from rcep_origin.certificates.keys import (
 from rcep_origin.certificates.model import Certificate
 from rcep_origin.certificates.verification import TrustStore
 from rcep_origin.errors import InputError
+from rcep_origin.store.key_protection import HsmKeyReference, KeyProtection, Pkcs11Signer
 
 if TYPE_CHECKING:  # signxml and lxml load only when XML is signed
     from rcep_origin.certificates.xml_form import XmlCertificateSigner
@@ -86,9 +88,12 @@ def _read_json(path: Path) -> Any:
 class FileKeystore:
     """The issuer's profile and keys in the home directory."""
 
-    def __init__(self, home: Path):
+    def __init__(self, home: Path, protection: KeyProtection | None = None):
         self.home = Path(home)
         self.keys_dir = self.home / "keys"
+        # Passphrase or HSM, from the environment unless given (store/key_protection.py).
+        self.protection = protection or KeyProtection.from_environment()
+        self._signer: tuple[str, Signer] | None = None
 
     def profile(self) -> IssuerProfile:
         return IssuerProfile.model_validate(_read_json(self.home / "issuer.json"))
@@ -111,8 +116,17 @@ class FileKeystore:
         now = (now or datetime.now(UTC)).replace(microsecond=0)
         records = self.records()
         kid = f"key-{now:%Y%m%d}-{len(records) + 1}"
-        signer = Ed25519Signer.generate(profile.did, kid, now)
-        pem = signer.export_private_pem()
+        signer: Signer
+        if self.protection.uses_hsm:
+            signer, reference = Pkcs11Signer.generate(
+                self.protection, controller=profile.did, kid=kid, created=now
+            )
+            _write_json(self.keys_dir / f"{kid}.hsm", reference.to_record(), mode=0o600)
+        else:
+            generated = Ed25519Signer.generate(profile.did, kid, now)
+            pem = generated.export_private_pem(self.protection.encryption())
+            _write_atomic(self.keys_dir / f"{kid}.pem", pem, mode=0o600)
+            signer = generated
         # The old key stays current to the end of this second: proofs are stamped to the second,
         # and one signed just before the rotation must still fall inside its key's lifetime.
         retired_at = now + timedelta(seconds=1)
@@ -121,7 +135,7 @@ class FileKeystore:
             for k in (VerificationKey.from_record(r) for r in records)
         ]
         keys.append(signer.key)
-        _write_atomic(self.keys_dir / f"{kid}.pem", pem, mode=0o600)
+        self._signer = (kid, signer)
         self._make_xml_identity(profile, kid, now)
         self._save_keys(keys)
         return signer.key
@@ -178,17 +192,45 @@ class FileKeystore:
         for certificate in self.xml_certificates():
             trust.add_xml_certificate(did, certificate)
 
-    def current_signer(self) -> Ed25519Signer:
+    def current_signer(self) -> Signer:
+        """The current key's signer: from its (possibly encrypted) file, or on its token. Kept
+        while the key stays current, so an HSM session is opened once, not per certificate."""
         current = [k for k in self.keyring() if k.retired is None and k.revoked is None]
         if not current:
             raise StoreError("no current signing key: run 'rcep-origin keys create'")
         key = current[-1]
-        loaded = serialization.load_pem_private_key(
-            (self.keys_dir / f"{key.kid}.pem").read_bytes(), password=None
-        )
-        if not isinstance(loaded, Ed25519PrivateKey):
-            raise StoreError(f"{key.kid}.pem is not an Ed25519 key")
-        return Ed25519Signer(loaded, key)
+        if self._signer is not None and self._signer[0] == key.kid and self._signer[1].key == key:
+            return self._signer[1]
+        hsm = self.keys_dir / f"{key.kid}.hsm"
+        signer: Signer
+        if hsm.exists():
+            reference = HsmKeyReference.from_record(_read_json(hsm))
+            signer = Pkcs11Signer(reference, self.protection.pkcs11_pin, key)
+        else:
+            loaded = self.protection.load_private(self.keys_dir / f"{key.kid}.pem")
+            if not isinstance(loaded, Ed25519PrivateKey):
+                raise StoreError(f"{key.kid}.pem is not an Ed25519 key")
+            signer = Ed25519Signer(loaded, key)
+        self._signer = (key.kid, signer)
+        return signer
+
+    def protect(self) -> list[str]:
+        """Encrypt every private key file under the configured passphrase (an older home's
+        keys were written in the clear); returns the files rewritten."""
+        if self.protection.passphrase is None:
+            raise StoreError("set RCEP_ORIGIN_KEY_PASSPHRASE (or _FILE) to encrypt the keys")
+        rewritten = []
+        for path in sorted(self.keys_dir.glob("*.pem")):
+            key = self.protection.load_private(path)
+            encrypted = key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                self.protection.encryption(),
+            )
+            if encrypted != path.read_bytes():
+                _write_atomic(path, encrypted, mode=0o600)
+                rewritten.append(path.name)
+        return rewritten
 
     def _make_xml_identity(self, profile: IssuerProfile, kid: str, now: datetime) -> None:
         from rcep_origin.certificates.xml_form import make_xml_signing_identity
@@ -199,7 +241,7 @@ class FileKeystore:
         pem = private_key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
+            self.protection.encryption(),
         )
         _write_atomic(self.keys_dir / f"xml-{kid}.pem", pem, mode=0o600)
         _write_atomic(
@@ -208,9 +250,7 @@ class FileKeystore:
 
     def xml_identity(self) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
         kid = self.current_signer().key.kid
-        loaded = serialization.load_pem_private_key(
-            (self.keys_dir / f"xml-{kid}.pem").read_bytes(), password=None
-        )
+        loaded = self.protection.load_private(self.keys_dir / f"xml-{kid}.pem")
         if not isinstance(loaded, ec.EllipticCurvePrivateKey):
             raise StoreError(f"xml-{kid}.pem is not an EC key")
         return loaded, x509.load_pem_x509_certificate(
