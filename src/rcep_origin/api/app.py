@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from rcep_origin import __version__
-from rcep_origin.api import problems, public, routes
+from rcep_origin.api import legislation, problems, public, routes
 from rcep_origin.api.guard import Guard
 from rcep_origin.api.settings import Settings
 from rcep_origin.authority import Authority, Database
@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     )
     problems.install(app)
     app.include_router(routes.router)
+    app.include_router(legislation.router)
     app.include_router(public.router)
     _instrument(app, settings)
     _truthful_openapi(app)

@@ -27,6 +27,14 @@ from rcep_origin.authority._errors import (
     Unavailable,
 )
 from rcep_origin.authority._inputs import Application, Refusal, RequestedItem, StatusChange
+from rcep_origin.authority._legislation import (
+    LayerView,
+    LegislationRowInput,
+    LegislationRowView,
+    LegislationView,
+    ProposalDecision,
+    VerdictChangeView,
+)
 from rcep_origin.authority._migrate import has_file_register
 from rcep_origin.authority._views import (
     AuditReport,
@@ -68,11 +76,16 @@ __all__ = [
     "Forbidden",
     "HealthView",
     "Idempotency",
+    "LayerView",
+    "LegislationRowInput",
+    "LegislationRowView",
+    "LegislationView",
     "MigrationReport",
     "NotFound",
     "Outcome",
     "PrereviewRunView",
     "Principal",
+    "ProposalDecision",
     "Refusal",
     "Refused",
     "RequestView",
@@ -82,6 +95,7 @@ __all__ = [
     "StatusView",
     "Unauthenticated",
     "Unavailable",
+    "VerdictChangeView",
     "VerificationView",
     "database_url_for",
     "has_file_register",

@@ -76,6 +76,9 @@ def build_certificate(
                 "importing Party",
                 path=f"{path}.declaration.importing_party",
             )
+        if verdict.originating is None:
+            # Undecidable is not "not originating": often the rule set lacks the good's row.
+            raise IssuanceRefused(f"the good's origin is undecidable: {verdict.summary}", path=path)
         if verdict.originating is not True or verdict.criterion is None:
             raise IssuanceRefused(f"the good is not originating: {verdict.summary}", path=path)
         if verdict.rcep_country_of_origin is None:

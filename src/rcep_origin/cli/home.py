@@ -53,13 +53,20 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
 
 @contextmanager
 def authority_of(
-    home: Path, database_url: str | None, *, allow_file_register: bool = False
+    home: Path,
+    database_url: str | None,
+    *,
+    allow_file_register: bool = False,
+    rules: Path | None = None,
 ) -> Iterator[Authority]:
     """The issuing body's authority for one command; its errors become messages and exit
     codes (1 not possible in this state or not allowed, 3 bad input or an application that
     cannot be certified, 5 database unavailable)."""
     try:
-        found = Authority.open(home, database_url, allow_file_register=allow_file_register)
+        # The bundle: --rules DIR, else RCEP_ORIGIN_RULES, else the built-in one (Authority.open).
+        found = Authority.open(
+            home, database_url, allow_file_register=allow_file_register, rules=rules
+        )
     except InputError as exc:
         raise fail(exc.message) from None
     try:

@@ -20,12 +20,12 @@ from rich.table import Table
 from rcep_origin import __version__
 from rcep_origin.cli.certificates import certificate_app, keys_app
 from rcep_origin.cli.prereview import prereview_command
+from rcep_origin.cli.rules import RulesOption, hs_app, rules_app, ruleset_of
 from rcep_origin.cli.service import audit_app, db_app, home_app, orgs_app, serve_command
 from rcep_origin.declaration import MAX_DOCUMENT_BYTES, load_declaration, parse_declaration_text
-from rcep_origin.errors import InputError, RuleSetError
-from rcep_origin.hs import parse_hs_code
+from rcep_origin.errors import InputError
 from rcep_origin.origin import Determination, Outcome, determine
-from rcep_origin.rules import RuleSet, builtin_ruleset, load_ruleset, print_rule
+from rcep_origin.rules import builtin_ruleset
 
 EXIT_BAD_INPUT = 3
 EXIT_INTERNAL_ERROR = 4
@@ -37,10 +37,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-rules_app = typer.Typer(
-    help="Inspect and check rule catalogues (Annex 3A, Appendix lists).", no_args_is_help=True
-)
 app.add_typer(rules_app, name="rules")
+app.add_typer(hs_app, name="hs")
 app.add_typer(keys_app, name="keys")
 app.add_typer(certificate_app, name="certificate")
 app.command("prereview")(prereview_command)
@@ -50,26 +48,9 @@ app.add_typer(orgs_app, name="orgs")
 app.add_typer(audit_app, name="audit")
 app.add_typer(home_app, name="home")
 
-RulesOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--rules",
-        help="A rule set directory (psr.csv, appendix.csv) to use instead of the built-in one.",
-        file_okay=False,
-    ),
-]
-
 
 def _console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
-
-
-def _ruleset(rules: Path | None) -> RuleSet:
-    try:
-        return builtin_ruleset() if rules is None else load_ruleset(rules)
-    except RuleSetError as exc:
-        _console(stderr=True).print(f"[bold red]rule set error:[/] {exc}")
-        raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
 @app.command("determine")
@@ -81,7 +62,7 @@ def determine_command(
     rules: RulesOption = None,
 ) -> None:
     """Decide whether the declared good is RCEP-originating, and explain why."""
-    ruleset = _ruleset(rules)
+    ruleset = ruleset_of(rules)
     try:
         if str(file) == "-":
             declaration = parse_declaration_text(sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1))
@@ -149,6 +130,8 @@ def _print_report(result: Determination, name: str) -> None:
             f"rule: [bold]{result.rule.text}[/] ({result.rule.hs_code}, {result.rule.hs_edition}; {result.rule.row}; {result.rule.basis})"
         )
         console.print(f"      source: {result.rule.source}")
+        via = f"; {result.rule.via}" if result.rule.via else ""
+        console.print(f"      from: {result.rule.layer}{via}")
     if result.rvc is not None:
         rvc = result.rvc.to_dict()
         console.print(
@@ -160,52 +143,6 @@ def _print_report(result: Determination, name: str) -> None:
             console.print(f"  - {item.field}: {item.reason}")
     console.print(
         f"[dim]inputs sha256 {result.inputs_sha256} | rule set {result.ruleset_version} | engine {result.engine_version}[/]"
-    )
-
-
-@rules_app.command("show")
-def rules_show(
-    hs_code: Annotated[str, typer.Argument(help="An HS subheading, e.g. 8538.90")],
-    edition: Annotated[str, typer.Option(help="HS edition")] = "HS2022",
-    rules: RulesOption = None,
-) -> None:
-    """Show the Annex 3A rule that applies to a subheading, and its source."""
-    ruleset = _ruleset(rules)
-    try:
-        code = parse_hs_code(hs_code, min_level=6)
-    except ValueError as exc:
-        _console(stderr=True).print(f"[bold red]bad input[/] hs_code: {exc}")
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    entry = ruleset.psr_for(code, edition)
-    if entry is None:
-        _console().print(
-            f"[yellow]no rule for {code} ({edition}) in {ruleset.version}[/]: undecidable under Art. 3.2(c)"
-        )
-        raise typer.Exit(2)
-    console = _console()
-    console.print(
-        f"[bold]{entry.hs_code}[/] ({entry.hs_edition}): [bold]{entry.text}[/]  (parsed: {print_rule(entry.rule)})"
-    )
-    console.print(f"source: {entry.source}\nrow: {entry.citation} ({entry.basis}); {entry.note}")
-
-
-@rules_app.command("list")
-def rules_list(rules: RulesOption = None) -> None:
-    """List every rule in the catalogue."""
-    ruleset = _ruleset(rules)
-    table = Table("hs_code", "edition", "rule", "basis", "row", title=ruleset.version)
-    for entry in sorted(ruleset.psr.values(), key=lambda e: (e.hs_edition, e.hs_code.digits)):
-        table.add_row(str(entry.hs_code), entry.hs_edition, entry.text, entry.basis, entry.citation)
-    _console().print(table)
-
-
-@rules_app.command("check")
-def rules_check(directory: Annotated[Path, typer.Argument(file_okay=False)]) -> None:
-    """Load a rule set directory strictly and report its version, or the first error."""
-    ruleset = _ruleset(directory)
-    appendix = sum(len(v) for v in ruleset.appendix.values())
-    _console().print(
-        f"ok: {ruleset.version}: {len(ruleset.psr)} rules, {appendix} Appendix entries"
     )
 
 

@@ -42,7 +42,10 @@ def serve_command(
     rules: Annotated[
         Path | None,
         typer.Option(
-            "--rules", file_okay=False, help="A rule set directory instead of the built-in one"
+            "--rules",
+            envvar="RCEP_ORIGIN_RULES",
+            file_okay=False,
+            help="A rule set directory (or overlay) instead of the built-in one",
         ),
     ] = None,
 ) -> None:

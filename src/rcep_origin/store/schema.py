@@ -177,3 +177,26 @@ class AuditEntry(Base):
     data_sha256: Mapped[str] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class LegislationRow(Base):
+    """A product-specific rule row of the issuing body's register overlay (issue 14): added by
+    the issuing body, or proposed by an exporter and approved or rejected by it. Rows are never
+    deleted: a removal is a state, so the audit log and the row agree."""
+
+    __tablename__ = "legislation_rows"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    hs_code: Mapped[str] = mapped_column(String(12))
+    hs_edition: Mapped[str] = mapped_column(String(8))
+    rule: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    basis: Mapped[str] = mapped_column(String(20), default="transcribed")
+    checked_by: Mapped[str] = mapped_column(String(300), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(20), index=True)  # proposed|approved|rejected|removed
+    proposed_by: Mapped[str] = mapped_column(String(200))
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created: Mapped[datetime]
+    decided: Mapped[datetime | None]
