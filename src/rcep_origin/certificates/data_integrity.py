@@ -5,8 +5,10 @@
                    || SHA-256(canonical(document without proof))
     proofValue     = multibase base58btc of Ed25519(hashData)
 
-Canonicalization costs far more than the signature (about 5 ms against 0.05 ms here), which is
-why ``sign_many`` hashes each proof configuration once per batch.
+Canonicalization costs more than the signature (with the compiled contexts of ``jsonld``, about
+0.08 ms for a one-good certificate against 0.1 ms for an Ed25519 verification). The proof
+options repeat -- one key, one purpose, one signing instant for a whole batch -- so their hash
+is kept (``options_hash``) and computed once per distinct set of options.
 """
 
 from __future__ import annotations
@@ -42,6 +44,30 @@ def _proof_options(
     }
 
 
+_OPTIONS_HASHES: dict[tuple[tuple[str, ...], tuple[tuple[str, str], ...]], bytes] = {}
+_MAX_OPTIONS_HASHES = 4096
+
+
+def options_hash(context: Any, options: dict[str, Any]) -> bytes:
+    """SHA-256 of the canonical proof options with the document's ``@context``, kept for the
+    next document with the same options. Only options made of strings are kept: a key must
+    not confuse values that compare equal but canonicalize differently (``True`` and ``1``)."""
+    if (
+        context.__class__ is list
+        and all(url.__class__ is str for url in context)
+        and all(value.__class__ is str for value in options.values())
+    ):
+        key = (tuple(context), tuple(options.items()))
+        found = _OPTIONS_HASHES.get(key)
+        if found is None:
+            found = canonical_hash({"@context": context, **options})
+            if len(_OPTIONS_HASHES) >= _MAX_OPTIONS_HASHES:
+                _OPTIONS_HASHES.clear()
+            _OPTIONS_HASHES[key] = found
+        return found
+    return canonical_hash({"@context": context, **options})
+
+
 def sign(document: dict[str, Any], signer: Signer, created: datetime) -> dict[str, Any]:
     return sign_many([document], signer, created)[0]
 
@@ -49,18 +75,14 @@ def sign(document: dict[str, Any], signer: Signer, created: datetime) -> dict[st
 def sign_many(
     documents: Sequence[dict[str, Any]], signer: Signer, created: datetime
 ) -> list[dict[str, Any]]:
-    """Sign a batch. Documents sharing an @context share one proof-configuration hash."""
-    config_hashes: dict[str, bytes] = {}
+    """Sign a batch. Documents sharing an @context share one proof-options hash."""
     secured = []
     for document in documents:
         unsecured = {k: v for k, v in document.items() if k != "proof"}
         options = _proof_options(unsecured, signer.key, created)
-        context_key = repr(unsecured["@context"])
-        if context_key not in config_hashes:
-            config_hashes[context_key] = canonical_hash(
-                {"@context": unsecured["@context"], **options}
-            )
-        signature = signer.sign(config_hashes[context_key] + canonical_hash(unsecured))
+        signature = signer.sign(
+            options_hash(unsecured["@context"], options) + canonical_hash(unsecured)
+        )
         secured.append(
             {
                 **unsecured,
@@ -120,9 +142,7 @@ def verify(document: dict[str, Any], key: VerificationKey) -> ProofCheck:
         signature = base58.b58decode(value[1:])
         unsecured = {k: v for k, v in document.items() if k != "proof"}
         options = {k: v for k, v in proof.items() if k != "proofValue"}
-        hash_data = canonical_hash({"@context": unsecured["@context"], **options}) + canonical_hash(
-            unsecured
-        )
+        hash_data = options_hash(unsecured["@context"], options) + canonical_hash(unsecured)
     except (ValueError, KeyError, CanonicalizationError) as exc:
         return ProofCheck(False, f"the credential cannot be canonicalized: {exc}", key.id, created)
     if not key.verify(signature, hash_data):
