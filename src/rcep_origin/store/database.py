@@ -14,6 +14,9 @@ does not wait in that case).
 
 from __future__ import annotations
 
+import os
+import socket
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +28,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy import exc as exc_module
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///rcep-origin.db"
@@ -66,6 +70,67 @@ def _postgres_options(extra: str) -> str:
     return f"{timeouts} {extra}".strip()
 
 
+POSTGRES_CLIENT_DEADLINE_SECONDS = 20.0  # past the server's statement timeout, on our side
+
+
+class _Deadline:
+    """A client-side deadline for PostgreSQL. The server's timeouts only help while the server
+    hears us: behind a network path that swallows packets (a black-holing proxy, a dead link
+    whose TCP is still "up"), a query waits for ever. Each statement and each checkout ping
+    arms a timer; when it fires, the connection's socket is shut down, the blocked call fails
+    with an OperationalError (a 503), and the pool discards the connection."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+
+    def install(self, engine: Engine) -> None:
+        event.listen(engine, "before_cursor_execute", self._arm)
+        event.listen(engine, "after_cursor_execute", self._disarm)
+        event.listen(engine, "handle_error", self._disarm_on_error)
+        event.listen(engine, "checkout", self._ping)
+
+    def _timer(self, dbapi_connection: Any) -> threading.Timer:
+        timer = threading.Timer(self.seconds, _sever, args=(dbapi_connection,))
+        timer.daemon = True
+        timer.start()
+        return timer
+
+    def _arm(self, connection: Connection, *_: Any) -> None:
+        dbapi = connection.connection.dbapi_connection
+        connection.info["deadline"] = self._timer(dbapi)
+
+    def _disarm(self, connection: Connection, *_: Any) -> None:
+        timer = connection.info.pop("deadline", None)
+        if timer is not None:
+            timer.cancel()
+
+    def _disarm_on_error(self, context: Any) -> None:
+        if context.connection is not None:
+            self._disarm(context.connection)
+
+    def _ping(self, dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        # SQLAlchemy's pre-ping runs outside statement events; this one runs under the deadline
+        # (the recipe from SQLAlchemy's "pessimistic disconnect handling").
+        timer = self._timer(dbapi_connection)
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+        except Exception as exc:
+            raise exc_module.DisconnectionError(str(exc)) from exc
+        finally:
+            timer.cancel()
+
+
+def _sever(dbapi_connection: Any) -> None:
+    try:
+        descriptor = dbapi_connection.pgconn.socket
+        with socket.socket(fileno=os.dup(descriptor)) as dup:
+            dup.shutdown(socket.SHUT_RDWR)  # the socket, not the descriptor: the waiter wakes
+    except (OSError, AttributeError, ValueError):
+        pass  # already closed: nothing waits on it any more
+
+
 @dataclass(frozen=True)
 class SchemaState:
     ok: bool
@@ -74,9 +139,21 @@ class SchemaState:
 
 
 class Database:
-    def __init__(self, url: str = DEFAULT_URL, **engine_options: Any):
+    def __init__(
+        self,
+        url: str = DEFAULT_URL,
+        *,
+        deadline_seconds: float = POSTGRES_CLIENT_DEADLINE_SECONDS,
+        **engine_options: Any,
+    ):
         self.url = normalise_url(url)
-        options: dict[str, Any] = {"pool_pre_ping": True, "pool_timeout": 10, **engine_options}
+        postgres = self.url.startswith("postgresql")
+        options: dict[str, Any] = {
+            # PostgreSQL pings under the client deadline instead (_Deadline._ping).
+            "pool_pre_ping": not postgres,
+            "pool_timeout": 10,
+            **engine_options,
+        }
         connect_args = dict(options.pop("connect_args", {}))
         if self.url.startswith("sqlite"):
             connect_args.setdefault("check_same_thread", False)
@@ -98,6 +175,8 @@ class Database:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
+        elif self.engine.dialect.name == "postgresql":
+            _Deadline(deadline_seconds).install(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
