@@ -3,9 +3,9 @@ and HTTP, as an issuing body, an exporter and an importer would use them.
 
 A CNC lathe (HS 8458.11) made in Suzhou with a Japanese controller, a German spindle motor and
 Taiwanese ball screws, exported to Thailand. The built-in catalogue has no Annex 3A row for
-8458.11, so the service runs with a rule set that has one (``serve --rules``). Until the
-official row is transcribed (issue 14's rule overlays), that rule set is the test fixture
-``tests/rulesets/fixture`` -- its rows are marked *not law*.
+8458.11, so the issuing body makes an overlay with its row (``rules init``, ``rules add``) and
+runs the service with it (``serve --rules``). The official row could not be read from any source
+reachable here, so the row added is a TEST row, and its source says so.
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ from rcep_origin.certificates.jsonld import RCEP_ORIGIN_V1, context_document
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = str(Path(sys.executable).parent / "rcep-origin")
-RULES = ROOT / "tests" / "rulesets" / "fixture"
+# Stands in for the official Annex 3A row the issuing body holds (not read from a source here).
+LATHE_RULE = "CTH or RVC40"
+LATHE_SOURCE = "TEST ROW, not law: stands in for the official Annex 3A row for 8458.11"
 LATHE = ROOT / "tests" / "data" / "golden-cnc-lathe.json"
 INTEROP = ROOT / "interop"
 
@@ -48,9 +50,15 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def issuing_body(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """Step 1-2: the issuing body sets up its home, registers the exporter, and runs the
-    service with the rule set that holds the lathe's row."""
+    """Step 1-2: the issuing body sets up its home, registers the exporter, makes an overlay
+    with the lathe's row, and runs the service with it."""
     home = tmp_path_factory.mktemp("golden") / "ccpit"
+    rules = home.parent / "ccpit-rules"
+    rcep("rules", "init", str(rules), "--name", "ccpit-suzhou")
+    rcep(
+        "rules", "add", str(rules), "8458.11", LATHE_RULE, "--source", LATHE_SOURCE,
+        "--basis", "test", "--checked-by", "golden path test",
+    )  # fmt: skip
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     rcep(
@@ -68,7 +76,7 @@ def issuing_body(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
         "--party", "CN", "--name", "CCPIT Suzhou",
     ).stdout.strip()  # fmt: skip
     server = subprocess.Popen(
-        [CLI, "serve", "--home", str(home), "--port", str(port), "--rules", str(RULES)],
+        [CLI, "serve", "--home", str(home), "--port", str(port), "--rules", str(rules)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env={**os.environ, "RCEP_ORIGIN_DATABASE_URL": ""},
@@ -113,15 +121,16 @@ def test_the_lathe_goes_from_bom_to_a_verified_then_revoked_certificate(
         assert reviews[lang]["verdict"] in ("pass", "warn"), reviews[lang]
     assert json.dumps(reviews["zh"], ensure_ascii=False) != json.dumps(reviews["en"])
 
-    # 4. The determination is originating, cites the rule row and its source, and records
-    #    the rule set's version.
+    # 4. The determination is originating, cites the overlay's row and its own source, and
+    #    records the bundle's version.
     run = call(
         issuing_body, "exporter", "POST", f"/v1/declarations/{declaration_id}/determinations"
     )
     verdict = run.json()["determination"]
     assert verdict["originating"] is True and verdict["rcep_country_of_origin"] == "CN"
-    assert verdict["rule"]["source"] and "8458.11" in json.dumps(verdict["rule"])
-    assert verdict["ruleset_version"]
+    assert verdict["rule"]["source"] == LATHE_SOURCE and verdict["rule"]["hs_code"] == "8458.11"
+    assert verdict["rule"]["layer"].startswith("overlay ccpit-suzhou@1")
+    assert verdict["ruleset_version"].startswith("ccpit-suzhou@1+sha256:")
 
     # 5. The exporter applies, the issuing body issues; the certificate carries the Annex 3B
     #    items, the registered exporter and the rule set it was decided under.

@@ -506,3 +506,17 @@ def test_certificate_issue_with_rules_records_the_bundle_version(
     assert issued.exit_code == 0, issued.output
     (credential,) = (tmp_path / "out").glob("*.json")
     assert load_ruleset(overlay).version in credential.read_text()
+
+
+def test_the_readme_states_the_builtin_coverage() -> None:
+    import re
+
+    from rcep_origin.rules.coverage import coverage
+
+    readme = (ROOT / "README.md").read_text()
+    match = re.search(
+        r"(\d+) of (\d+) HS2022 subheadings have a rule in the built-in bundle", readme
+    )
+    assert match, "README must state the coverage"
+    measured = coverage(builtin_ruleset())
+    assert (int(match.group(1)), int(match.group(2))) == (measured.covered, measured.subheadings)

@@ -138,7 +138,9 @@ class Layer:
             return f"built-in catalogue {self.label}"
         if self.kind == "register":
             return f"register overlay {self.label}"
-        return f"overlay {self.label} ({self.location})"
+        if self.manifest.get("extends"):
+            return f"overlay {self.label} ({self.location})"
+        return f"rule set {self.label} ({self.location})"
 
 
 class RuleResolutionStatus(StrEnum):
