@@ -23,6 +23,7 @@ from rcep_origin.rules import builtin_ruleset, load_ruleset
 from rcep_origin.rules.importers import html_text, rows_from_cells, rows_from_text
 from rcep_origin.store import schema, sql
 from rcep_origin.store.database import Database
+from test_api import BACKENDS, _database
 
 ROOT = Path(__file__).resolve().parent.parent
 LATHE = ROOT / "tests" / "data" / "golden-cnc-lathe.json"
@@ -328,8 +329,10 @@ def test_rules_import_writes_an_overlay_from_csv_xlsx_and_pdf(tmp_path: Path) ->
 # --- the service -------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def service(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str], Database]]:
+@pytest.fixture(params=BACKENDS)
+def service(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[TestClient, dict[str, str], Database]]:
     from rcep_origin.certificates.issuer import IssuerProfile
     from rcep_origin.certificates.model import Signatory
     from rcep_origin.store.keystore import FileKeystore
@@ -349,7 +352,8 @@ def service(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str], Databa
         )
     )
     keystore.create_key()
-    database = Database(f"sqlite:///{tmp_path / 'service.db'}")
+    databases = _database(request.param, tmp_path)  # SQLite, and PostgreSQL when configured
+    database = next(databases)
     database.upgrade()
     keys = {}
     with database.session() as session:
@@ -364,7 +368,7 @@ def service(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str], Databa
     )
     with TestClient(client_app) as client:
         yield client, keys, database
-    database.dispose()
+    next(databases, None)
 
 
 def _as(keys: dict[str, str], who: str) -> dict[str, str]:
@@ -520,3 +524,30 @@ def test_the_readme_states_the_builtin_coverage() -> None:
     assert match, "README must state the coverage"
     measured = coverage(builtin_ruleset())
     assert (int(match.group(1)), int(match.group(2))) == (measured.covered, measured.subheadings)
+
+
+def test_rules_diff_with_home_lists_the_stored_determinations_the_overlay_would_change(
+    service: tuple[TestClient, dict[str, str], Database], overlay: Path, tmp_path: Path
+) -> None:
+    client, keys, database = service
+    declared = client.post(
+        "/v1/declarations", content=LATHE.read_bytes(), headers=_as(keys, "lathe")
+    )
+    declaration_id = declared.json()["declaration_id"]
+    client.post(f"/v1/declarations/{declaration_id}/determinations", headers=_as(keys, "lathe"))
+    url = database.url
+    if database.dialect == "postgresql":  # the test's own schema travels in the URL
+        from sqlalchemy import text
+
+        with database.engine.connect() as connection:
+            schema_name = connection.execute(text("SELECT current_schema()")).scalar_one()
+        url += f"?options=-csearch_path%3D{schema_name}"
+    done = rcep(
+        "rules", "diff", "builtin", str(overlay), "--json",
+        "--home", str(tmp_path / "issuer"), "--database-url", url,
+    )  # fmt: skip
+    assert done.exit_code == 1, done.output
+    (changed,) = json.loads(done.output)["determinations"]
+    assert changed["declaration_id"] == declaration_id
+    assert changed["before"] == "undecidable"
+    assert changed["after"] == "originating CTC under 'CTH or RVC40'"

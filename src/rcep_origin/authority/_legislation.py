@@ -362,7 +362,7 @@ class _Legislation(_Issuance):
                 .order_by(schema.Run.created)
             )
             latest: dict[int, tuple[schema.Run, schema.DeclarationVersion]] = {}
-            for run, version in work.session.execute(query).tuples():
+            for run, version in work.session.execute(query).all():
                 latest[version.id] = (run, version)
             for run, version in latest.values():
                 declaration = validate_declaration(version.document)
