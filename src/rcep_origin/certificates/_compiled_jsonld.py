@@ -37,7 +37,7 @@ BOOLEAN = f"^^<{XSD}boolean>"
 INTEGER = f"^^<{XSD}integer>"
 LARGEST_INTEGER = 10**15  # JSON-LD writes 1e21 and above as xsd:double; stay well clear
 
-# Term kinds.
+# Term kinds (the last three are never a property's).
 PLAIN, TYPED, ID, VOCAB, ALIAS_ID, ALIAS_TYPE, UNSUPPORTED = range(7)
 _NO_CONTEXT: Any = object()  # a term without a scoped context (null is a context: "reset")
 
@@ -96,11 +96,14 @@ class Context:
     """An active context: its terms, and the context it replaces when a node is entered (set by
     a type-scoped context, which does not propagate to nested nodes)."""
 
-    __slots__ = ("_derived", "previous", "terms")
+    __slots__ = ("_derived", "id_keys", "previous", "terms", "type_keys")
 
     def __init__(self, terms: dict[str, Term], previous: Context | None) -> None:
         self.terms = terms
         self.previous = previous
+        # The keys meaning @type and @id here (usually "type" and "id"), looked up first.
+        self.type_keys = tuple(k for k, t in terms.items() if t.kind == ALIAS_TYPE)
+        self.id_keys = tuple(k for k, t in terms.items() if t.kind == ALIAS_ID)
         self._derived: dict[tuple[int, bool, bool], tuple[Any, Context]] = {}
 
     def apply(self, local: Any, *, propagate: bool, override_protected: bool) -> Context:
@@ -293,45 +296,43 @@ class _Walk:
 
     def __init__(self) -> None:
         self.triples: list[Triple] = []
-        self.blank = 0
-
-    def new_blank(self) -> int:
-        self.blank += 1
-        return self.blank - 1
+        self.blank = 0  # the next blank node's number
 
     def node(self, element: dict[str, Any], context: Context) -> Node:
         """A node object (Expansion steps 11-13, toRdf): its triples; returns its name."""
         if not element:
             raise NotCompiled("an empty object")
-        terms = context.terms
         types: Any = None
-        subject: Node | None = None
-        aliases: dict[str, int] = {}  # keys that are "id" or "type" before the type-scoped contexts
-        for key, value in element.items():
-            term = terms.get(key)
-            if term is None:
-                if key.startswith("@"):
-                    raise NotCompiled(f"keyword {key}")
-                continue  # may be defined by a type-scoped context; checked below
-            if term.kind == ALIAS_TYPE:
+        for key in context.type_keys:
+            if key in element:
                 if types is not None:
                     raise NotCompiled("two type keys")
-                types = value if isinstance(value, list) else [value]
-                aliases[key] = ALIAS_TYPE
-            elif term.kind == ALIAS_ID:
-                if subject is not None or not isinstance(value, str):
+                types = element[key]
+                if types.__class__ is not list:
+                    types = [types]
+        subject: Node | None = None
+        for key in context.id_keys:
+            if key in element:
+                value = element[key]
+                if subject is not None or value.__class__ is not str:
                     raise NotCompiled("an id is a string")
                 subject = _absolute_iri(value, context)
-                aliases[key] = ALIAS_ID
         if subject is None:
-            subject = self.new_blank()
-        emit = self.triples.append
+            subject = self.blank
+            self.blank += 1
+        triples = self.triples
+        emit = triples.append
         if types is not None:
             type_context = context
             for name in sorted(types, key=_type_order):
                 term = type_context.terms.get(name)
                 if term is not None and term.context is not _NO_CONTEXT:
                     context = context.apply(term.context, propagate=False, override_protected=False)
+            if context is not type_context and (
+                context.type_keys != type_context.type_keys
+                or context.id_keys != type_context.id_keys
+            ):
+                raise NotCompiled("a type-scoped context changes what means @type or @id")
             for name in types:
                 emit((subject, RDF_TYPE, _vocab_iri(name, type_context)))
         terms = context.terms
@@ -340,27 +341,33 @@ class _Walk:
             if term is None:
                 raise NotCompiled(f"term {key!r}")
             kind = term.kind
-            if aliases.get(key, PLAIN) != (kind if kind in (ALIAS_TYPE, ALIAS_ID) else PLAIN):
-                raise NotCompiled(f"{key!r} changes meaning in a type-scoped context")
-            if kind in (ALIAS_TYPE, ALIAS_ID):
-                continue
-            if kind == UNSUPPORTED or term.container == "@graph":
-                raise NotCompiled(f"term {key!r}")
+            if kind >= ALIAS_ID:
+                if kind == UNSUPPORTED:
+                    raise NotCompiled(f"term {key!r}")
+                continue  # @id and @type: done above
             predicate = term.predicate
-            if term.container == "@list":
-                items = value if isinstance(value, list) else [value]
+            container = term.container
+            if container is None or container == "@set":
+                cls = value.__class__
+                if cls is str and kind == PLAIN:  # the common case, inline
+                    emit((subject, predicate, literal(value)))
+                elif cls is list:
+                    for item in value:
+                        emit((subject, predicate, self.value(item, term, context)))
+                else:
+                    emit((subject, predicate, self.value(value, term, context)))
+            elif container == "@list":
+                items = value if value.__class__ is list else [value]
                 head: Node = RDF_NIL
                 for item in reversed(items):
-                    cell = self.new_blank()
+                    cell = self.blank
+                    self.blank += 1
                     emit((cell, RDF_FIRST, self.value(item, term, context)))
                     emit((cell, RDF_REST, head))
                     head = cell
                 emit((subject, predicate, head))
-            elif isinstance(value, list):
-                for item in value:
-                    emit((subject, predicate, self.value(item, term, context)))
             else:
-                emit((subject, predicate, self.value(value, term, context)))
+                raise NotCompiled(f"term {key!r}")
         return subject
 
     def value(self, value: Any, term: Term, context: Context) -> Node:

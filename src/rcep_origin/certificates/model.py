@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -58,11 +59,12 @@ class _Model(BaseModel):
     def _printable(cls, value: object) -> object:
         # Control characters have no place on a certificate, and XML 1.0 cannot even carry
         # most of them; tabs and line breaks (CR, LF: addresses from any ERP) are allowed.
-        if isinstance(value, str) and any(
-            (c < " " and c not in "\t\n\r") or c == "\x7f" for c in value
-        ):
+        if isinstance(value, str) and _CONTROL.search(value) is not None:
             raise ValueError("control characters are not allowed")
         return value
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class Organisation(_Model):

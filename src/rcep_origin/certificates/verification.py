@@ -25,10 +25,11 @@ when none fails but one could not be settled (e.g. the status list is not at han
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
@@ -57,6 +58,7 @@ MAX_JSON_BYTES = 1024 * 1024
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024  # the largest document of any form (a PDF) looked at
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
 CHECK_ORDER = ["format", "issuer", "signature", "key", "validity", "status", "register"]
+_RANK = {name: rank for rank, name in enumerate(CHECK_ORDER)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +95,12 @@ class VerificationReport:
         return "; ".join(f"{c.name}: {c.reason}" for c in failing) or "all checks passed"
 
     def add(self, name: str, result: str, reason: str) -> None:
-        self.checks.append(Check(name, result, reason))
-        # One order in every form, whatever order a form's checks ran in.
-        self.checks.sort(key=lambda check: CHECK_ORDER.index(check.name))
+        checks = self.checks
+        checks.append(Check(name, result, reason))
+        # One order in every form, whatever order a form's checks ran in (they mostly run in
+        # order, so sort only when one comes early).
+        if len(checks) > 1 and _RANK[checks[-2].name] > _RANK[name]:
+            checks.sort(key=lambda check: _RANK[check.name])
 
     def to_dict(self) -> dict[str, Any]:
         """The report with the certificate's public fields only (no determination data beyond
@@ -146,9 +151,17 @@ class TrustStore:
 
     keys: Keyring = field(default_factory=Keyring)
     xml_certificates: dict[str, list[x509.Certificate]] = field(default_factory=dict)
-    # Verified status lists by the hash of their JSON: one list serves thousands of
-    # certificates, and checking its signature each time would dominate verification.
-    _verified_lists: dict[str, Bitstring] = field(default_factory=dict, repr=False)
+    # Verified status lists by the hash of their JSON (and the URL, purpose and issuer they
+    # were checked for): one list serves thousands of certificates, and checking its signature
+    # each time would dominate verification.
+    _verified_lists: dict[tuple[str, str, str, str], Bitstring] = field(
+        default_factory=dict, repr=False
+    )
+    # The hash of a list object seen before, with a copy to tell it was not changed since:
+    # hashing a list's JSON for every certificate would cost more than the rest of its check.
+    _list_digests: dict[int, tuple[dict[str, Any], dict[str, Any], str]] = field(
+        default_factory=dict, repr=False
+    )
     # Signature checks by the hash of the credential's JSON and the key: a service verifying
     # the same stored certificate on every QR scan checks its signature once. Any change to the
     # document changes the hash, so nothing tampered is ever served from here.
@@ -224,11 +237,13 @@ def detect_form(data: bytes) -> str:
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise InputError(f"duplicate JSON key {key!r}: a tampered document")
-        result[key] = value
+    result = dict(pairs)
+    if len(result) != len(pairs):  # rare: only then look for the key that repeats
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise InputError(f"duplicate JSON key {key!r}: a tampered document")
+            seen.add(key)
     return result
 
 
@@ -340,6 +355,89 @@ def verify_document(
     for the XML form, a certificate's status entries); ``register`` is the issuing body's
     register, without which nothing shows the number was ever issued (see the module)."""
     now = now or datetime.now(UTC)
+    return _finish(*_decode_document(data, trust, now), trust, status, now, register)
+
+
+def verify_many(
+    documents: Iterable[bytes],
+    trust: TrustStore,
+    status: StatusSource | None,
+    *,
+    now: datetime | None = None,
+    register: Register | None = None,
+    chunk: int = 256,
+) -> Iterator[VerificationReport]:
+    """Verify many certificates (any forms, mixed), one report each, in order -- what
+    ``verify_document`` says of each, at the cost of the signatures rather than the look-ups:
+    each status list is fetched and its signature checked once for the whole run, and a
+    register that can answer for many numbers at once (``registered_digests(numbers)``) is
+    asked once per ``chunk`` documents. The reports come as the chunks are done."""
+    now = now or datetime.now(UTC)
+    source = None if status is None else _StatusMemo(status)
+    batch: list[tuple[VerificationReport, SignedCertificate | None]] = []
+    for data in documents:
+        batch.append(_decode_document(data, trust, now))
+        if len(batch) >= chunk:
+            yield from _finish_many(batch, trust, source, now, register)
+            batch = []
+    yield from _finish_many(batch, trust, source, now, register)
+
+
+def _finish_many(
+    batch: list[tuple[VerificationReport, SignedCertificate | None]],
+    trust: TrustStore,
+    status: StatusSource | None,
+    now: datetime,
+    register: Register | None,
+) -> Iterator[VerificationReport]:
+    bulk = getattr(register, "registered_digests", None)
+    if register is not None and bulk is not None:
+        numbers = [signed.certificate.number for _, signed in batch if signed is not None]
+        register = _Prefetched(register, bulk(numbers) if numbers else {})
+    for report, signed in batch:
+        yield _finish(report, signed, trust, status, now, register)
+
+
+class _StatusMemo:
+    """A status source remembered for one run of ``verify_many``: one look-up per list (the
+    issuer's registry answers from its database each time), the same object each time (so the
+    trust store's check of the list's signature is found again at once)."""
+
+    def __init__(self, source: StatusSource) -> None:
+        self._source = source
+        self._lists: dict[str, dict[str, Any] | None] = {}
+
+    def status_list_credential(self, url: str) -> dict[str, Any] | None:
+        if url not in self._lists:
+            self._lists[url] = self._source.status_list_credential(url)
+        return self._lists[url]
+
+    def __getattr__(self, name: str) -> Any:  # status_entries_of, when the source has it
+        return getattr(self._source, name)
+
+
+class _Prefetched:
+    """A register's digests for a chunk of numbers, fetched at once; the register itself for
+    any other number. Speaks for the same issuer as the register."""
+
+    def __init__(self, register: Register, digests: Mapping[str, str | None]) -> None:
+        self._register = register
+        self._digests = digests
+        owner = getattr(register, "issuer_did", None)
+        if owner is not None:
+            self.issuer_did = owner
+
+    def registered_digest(self, number: str) -> str | None:
+        if number in self._digests:
+            return self._digests[number]
+        return self._register.registered_digest(number)
+
+
+def _decode_document(
+    data: bytes, trust: TrustStore, now: datetime
+) -> tuple[VerificationReport, SignedCertificate | None]:
+    """Format, issuer and signature, for any form: the report so far and, when all three
+    pass, what the signature covers."""
     try:
         if len(data) > MAX_DOCUMENT_BYTES:
             raise InputError(f"refused: larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB")
@@ -347,36 +445,54 @@ def verify_document(
     except InputError as exc:
         report = VerificationReport("unknown")
         report.add("format", FAIL, exc.message)
-        return report
+        return report, None
+    report = VerificationReport(form)
     try:
         if form == "json":
-            return verify_credential_json(parse_json(data), trust, status, now, register=register)
+            # The bytes name the document for the proof cache: hashing them is cheaper than
+            # serialising the parsed credential again.
+            digest = "raw:" + hashlib.sha256(data).hexdigest()
+            return report, _decode_credential(parse_json(data), trust, report, digest)
         if form == "jwt":
             token = data.decode("ascii", errors="replace").strip()
-            return verify_jwt(token, trust, status, now, register=register)
+            return report, _decode_jwt(token, trust, report)
         if form == "pdf":
             from rcep_origin.certificates.pdf import extract_credential
 
-            return verify_credential_json(
-                parse_json(extract_credential(data)),
-                trust,
-                status,
-                now,
-                form="pdf",
-                register=register,
-            )
-        return verify_xml_document(data, trust, status, now, register=register)
+            return report, _decode_credential(parse_json(extract_credential(data)), trust, report)
+        return report, _decode_xml(data, trust, report, now)
     except InputError as exc:
-        report = VerificationReport(form)
-        report.add("format", FAIL, f"{exc.path}: {exc.message}" if exc.path else exc.message)
-        return report
+        return _format_failure(form, exc), None
+
+
+def _format_failure(form: str, exc: InputError) -> VerificationReport:
+    report = VerificationReport(form)
+    report.add("format", FAIL, f"{exc.path}: {exc.message}" if exc.path else exc.message)
+    return report
+
+
+def _finish(
+    report: VerificationReport,
+    signed: SignedCertificate | None,
+    trust: TrustStore,
+    status: StatusSource | None,
+    now: datetime,
+    register: Register | None,
+) -> VerificationReport:
+    try:
+        return _pipeline(report, signed, trust, status, now, register)
+    except InputError as exc:  # a malformed entry in the issuer's own registry
+        return _format_failure(report.form, exc)
 
 
 # ------------------------------------------------------------------------ decoding each form
 
 
 def _decode_credential(
-    credential: dict[str, Any], trust: TrustStore, report: VerificationReport
+    credential: dict[str, Any],
+    trust: TrustStore,
+    report: VerificationReport,
+    digest: str | None = None,
 ) -> SignedCertificate | None:
     certificate = _read_certificate(credential, report)
     if certificate is None:
@@ -389,7 +505,7 @@ def _decode_credential(
     if proof is None:
         report.add("signature", FAIL, reason)
         return None
-    check = _verified_proof(credential, key, trust)
+    check = _verified_proof(credential, key, trust, digest)
     report.add("signature", PASS if check.valid else FAIL, check.reason)
     if not check.valid or check.created is None:
         return None
@@ -653,12 +769,12 @@ def _register(
 
 
 def _verified_proof(
-    credential: dict[str, Any], key: VerificationKey, trust: TrustStore
+    credential: dict[str, Any], key: VerificationKey, trust: TrustStore, digest: str | None
 ) -> data_integrity.ProofCheck:
-    fingerprint = (
-        hashlib.sha256(json.dumps(credential, sort_keys=True).encode("utf-8")).hexdigest(),
-        key.id,
-    )
+    if digest is None:
+        serialized = json.dumps(credential, sort_keys=True).encode("utf-8")
+        digest = "json:" + hashlib.sha256(serialized).hexdigest()
+    fingerprint = (digest, key.id)
     cached = trust._verified_proofs.get(fingerprint)
     if cached is None:
         cached = data_integrity.verify(credential, key)
@@ -673,7 +789,8 @@ def _verified_list(
 ) -> Bitstring | str:
     """The list's bits once its signature, signing key's lifetime, issuer and purpose check
     out, else the reason."""
-    fingerprint = hashlib.sha256(json.dumps(listing, sort_keys=True).encode("utf-8")).hexdigest()
+    # What was checked: this list's content, for this URL, purpose and issuer.
+    fingerprint = (_list_digest(listing, trust), entry.list_url, entry.purpose, issuer)
     cached = trust._verified_lists.get(fingerprint)
     if cached is None:
         proof, _ = data_integrity.read_proof(listing)
@@ -701,3 +818,14 @@ def _verified_list(
             trust._verified_lists.clear()
         trust._verified_lists[fingerprint] = cached
     return cached
+
+
+def _list_digest(listing: dict[str, Any], trust: TrustStore) -> str:
+    seen = trust._list_digests.get(id(listing))
+    if seen is not None and seen[0] is listing and seen[1] == listing:
+        return seen[2]
+    digest = hashlib.sha256(json.dumps(listing, sort_keys=True).encode("utf-8")).hexdigest()
+    if len(trust._list_digests) > 1000:
+        trust._list_digests.clear()
+    trust._list_digests[id(listing)] = (listing, copy.deepcopy(listing), digest)
+    return digest
