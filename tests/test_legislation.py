@@ -551,3 +551,22 @@ def test_rules_diff_with_home_lists_the_stored_determinations_the_overlay_would_
     assert changed["declaration_id"] == declaration_id
     assert changed["before"] == "undecidable"
     assert changed["after"] == "originating CTC under 'CTH or RVC40'"
+
+
+def test_a_thai_flipbook_line_holding_both_columns_twice_gives_the_catalogues_rows() -> None:
+    # The layout of the Thai DTN flipbook's text layer (page 177): both columns of the spread on
+    # one line, each row printed twice. Descriptions here are placeholders.
+    line = (
+        "8530.10 - อุปกรณ์ 8530.10 - อุปกรณ์ CTSH หรือ RVC40 CTSH หรือ RVC40 "
+        "8533.31 - - ตัวต้านทาน 8533.31 - - ตัวต้านทาน CTSH หรือ RVC40 CTSH หรือ RVC40\n"
+        "8530.90 - ส่วนประกอบ 8530.90 - ส่วนประกอบ CTH หรือ RVC40 CTH หรือ RVC40 "
+        "8533.40 - ตัวต้านทานอื่นๆ\n"
+    )
+    report = rows_from_text([("page177.html", line)])
+    read = {r.hs_code: r.rule for r in report.rows}
+    catalogue = builtin_ruleset().psr
+    assert read == {
+        code: catalogue[("HS2012", code.replace(".", ""))].text
+        for code in ("8530.10", "8533.31", "8530.90")
+    }
+    assert not report.unparsed  # 8533.40's rule is on the next line: no row, nothing guessed

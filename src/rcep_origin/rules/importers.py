@@ -113,20 +113,35 @@ def rows_from_text(
     report = report if report is not None else ImportReport()
     for citation, text in pages:
         for line in text.splitlines():
-            line = translate_thai(line) if re.search(r"[\u0E00-\u0E7F]", line) else line
-            match = _LINE.match(line)
-            if match is None:
-                continue
-            chapter, printed_chapter, code, description, rule = match.groups()
-            try:
-                hs = _code(chapter or printed_chapter, code)
-                rule_text = _normalise_rule(rule)
-                parse_rule(rule_text)
-            except (ValueError, RuleSyntaxError) as exc:
-                report.unparsed.append(Unparsed(citation, line.strip(), str(exc)))
-                continue
-            report.add(ImportedRow(hs, rule_text, description.strip(" -"), citation))
+            # The flipbook's text layer may hold both columns of a spread on one line, each row
+            # twice ("8530.10 - ... 8530.10 - ... CTSH หรือ RVC40 CTSH หรือ RVC40 8533.31 ..."):
+            # each row start begins a segment.
+            for segment in _ROW_START.split(line):
+                match = _LINE.match(segment)
+                if match is None:
+                    continue
+                chapter, printed_chapter, code, description, rule = match.groups()
+                try:
+                    hs = _code(chapter or printed_chapter, code)
+                    rule_text = _single(_normalise_rule(rule))
+                    parse_rule(rule_text)
+                except (ValueError, RuleSyntaxError) as exc:
+                    report.unparsed.append(Unparsed(citation, segment.strip(), str(exc)))
+                    continue
+                report.add(ImportedRow(hs, rule_text, description.strip(" -"), citation))
     return report
+
+
+_ROW_START = re.compile(r"(?=(?<!\S)\d{4}\.\d{2}\s+-)")
+
+
+def _single(rule: str) -> str:
+    """A rule the text layer printed twice ("CTH or RVC40 CTH or RVC40") is that rule once."""
+    words = rule.split()
+    half = len(words) // 2
+    if len(words) % 2 == 0 and half and words[:half] == words[half:]:
+        return " ".join(words[:half])
+    return rule
 
 
 _HEADERS = {
