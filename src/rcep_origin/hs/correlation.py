@@ -14,11 +14,12 @@ lose or gain scope. ``exact`` is true only for a one-to-one link to the same num
 from __future__ import annotations
 
 import csv
-import io
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
+from typing import NamedTuple
 
 from rcep_origin.hs.codes import EDITIONS, HsCode
 from rcep_origin.hs.nomenclature import exists_in_edition
@@ -27,11 +28,13 @@ _FOLDER = "hs_correlation"
 _RELATIONS = ("1:1", "1:n", "n:1", "n:n")
 _INVERSE = {"1:1": "1:1", "1:n": "n:1", "n:1": "1:n", "n:n": "n:n"}
 _COLUMNS = ["from_code", "to_code", "relation", "partial"]
+_ROW = re.compile(r"^(\d{6}),(\d{6}),(1:1|1:n|n:1|n:n),(ex|)$")
+_TABLE = re.compile(r"(?:\d{6},\d{6},(?:1:1|1:n|n:1|n:n),(?:ex)?\n)*")
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
-    """One line of a correlation table: ``target`` is a subheading of the target edition."""
+class Link(NamedTuple):
+    """One line of a correlation table: ``target`` is a subheading of the target edition.
+    (A named tuple: a bundle holds ~76,000 of them, and they are made at load time.)"""
 
     target: str
     relation: str  # as the table states it, read in the direction of the lookup
@@ -41,14 +44,39 @@ class Link:
 @dataclass(frozen=True)
 class CorrelationTable:
     """One correlation table between two editions, as shipped, with its source (the file's
-    '#' header) and a content hash for the bundle's version."""
+    '#' header). Checked whole when it is read; its index is built on the first lookup (a
+    bundle's three tables hold ~38,000 links, and most runs look up one code)."""
 
     source_edition: str
     target_edition: str
     file: str
     source: str
-    links: Mapping[str, tuple[Link, ...]]  # source code -> links, in the table's direction
-    inverse: Mapping[str, tuple[Link, ...]] = field(repr=False)  # target code -> links back
+    rows: tuple[str, ...] = field(repr=False)  # the data lines, already checked
+
+    @cached_property
+    def links(self) -> Mapping[str, tuple[Link, ...]]:
+        """Source code -> its links, in the table's direction."""
+        return self._index[0]
+
+    @cached_property
+    def inverse(self) -> Mapping[str, tuple[Link, ...]]:
+        """Target code -> the links back."""
+        return self._index[1]
+
+    @cached_property
+    def _index(self) -> tuple[dict[str, tuple[Link, ...]], dict[str, tuple[Link, ...]]]:
+        forward: dict[str, list[Link]] = {}
+        backward: dict[str, list[Link]] = {}
+        for line in self.rows:
+            source, target, relation, partial = line.split(",")
+            forward.setdefault(source, []).append(Link(target, relation, partial == "ex"))
+            backward.setdefault(target, []).append(
+                Link(source, _INVERSE[relation], partial == "ex")
+            )
+        return (
+            {k: tuple(v) for k, v in forward.items()},
+            {k: tuple(v) for k, v in backward.items()},
+        )
 
     def lookup(self, code: str, source_edition: str) -> tuple[Link, ...]:
         if source_edition == self.source_edition:
@@ -103,29 +131,26 @@ def parse_correlation_table(
             break
         cited.append(line)
     body = [(n, line) for n, line in enumerate(lines, start=1) if not line.startswith("#")]
-    reader = csv.reader(io.StringIO("\n".join(line for _, line in body)))
-    rows = list(reader)
-    if not rows or rows[0] != _COLUMNS:
+    if not body or next(csv.reader([body[0][1]])) != _COLUMNS:
         raise ValueError(f"{file}: expected the columns {_COLUMNS}")
-    forward: dict[str, list[Link]] = {}
-    backward: dict[str, list[Link]] = {}
-    for (number, _), row in zip(body[1:], rows[1:], strict=True):
-        if len(row) != len(_COLUMNS):
-            raise ValueError(f"{file}:{number}: expected {len(_COLUMNS)} fields")
-        source, target, relation, partial = row
-        if not all(len(c) == 6 and c.isdigit() for c in (source, target)):
-            raise ValueError(f"{file}:{number}: codes must be 6 digits, got {source!r}, {target!r}")
-        if relation not in _RELATIONS or partial not in ("", "ex"):
-            raise ValueError(f"{file}:{number}: relation must be one of {_RELATIONS}")
-        forward.setdefault(source, []).append(Link(target, relation, partial == "ex"))
-        backward.setdefault(target, []).append(Link(source, _INVERSE[relation], partial == "ex"))
+    data = [line for _, line in body[1:]]
+    # Every field is a code or a fixed word (no quoting): one pattern checks the whole table
+    # in one pass; only a table that fails it is read line by line, to name the line.
+    if _TABLE.fullmatch("".join(line + "\n" for line in data)) is None:
+        for number, line in body[1:]:
+            if _ROW.match(line) is None:
+                fields = line.split(",")
+                if len(fields) != len(_COLUMNS):
+                    raise ValueError(f"{file}:{number}: expected {len(_COLUMNS)} fields")
+                if not all(len(c) == 6 and c.isdigit() for c in fields[:2]):
+                    raise ValueError(f"{file}:{number}: codes must be 6 digits, got {fields[:2]}")
+                raise ValueError(f"{file}:{number}: relation must be one of {_RELATIONS}")
     return CorrelationTable(
         source_edition=source_edition,
         target_edition=target_edition,
         file=file,
         source=" ".join(cited),
-        links={k: tuple(v) for k, v in forward.items()},
-        inverse={k: tuple(v) for k, v in backward.items()},
+        rows=tuple(data),
     )
 
 

@@ -9,6 +9,7 @@ whose verdict would change are listed (``authority``); this module compares the 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from rcep_origin.rules.catalogue import RuleSet
@@ -91,7 +92,8 @@ def _parameters(ruleset: RuleSet) -> dict[str, str]:
 
 def _correlations(ruleset: RuleSet) -> dict[str, str]:
     return {
-        f"{a} -> {b}": f"{sum(len(v) for v in t.links.values())} links [{t.source}]"
+        f"{a} -> {b}": f"{len(t.rows)} links, sha256:"
+        f"{hashlib.sha256(chr(10).join(t.rows).encode()).hexdigest()[:16]} [{t.source}]"
         for (a, b), t in ruleset.correlations.items()
     }
 
