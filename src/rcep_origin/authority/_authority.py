@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
+from rcep_origin.authority._audit import HEAD_FILE, verify_checkpoints
 from rcep_origin.authority._core import (
     EXPORTER,
     PUBLISHED,
@@ -202,10 +203,33 @@ class Authority(_Legislation):
         return HealthView(status="ok", database="ok", schema_revision=state.revision or "")
 
     def verify_audit(self, actor: sql.Principal) -> AuditReport:
+        """The hash chain, the signed checkpoints, and the published head: a changed entry,
+        a chain rewritten with recomputed hashes, and deleted newest entries all show."""
         self._issuing_body(actor)
+        head_file = self.keystore.home / "public" / HEAD_FILE
+        try:
+            published = json.loads(head_file.read_text("utf-8")) if head_file.exists() else None
+        except (OSError, ValueError):
+            published = {"malformed": True}
         with self._work(writes=False) as work:
-            report = sql.verify_audit_chain(work.session)
-        return AuditReport(**report.to_dict())
+            chain = sql.verify_audit_chain(work.session)
+            points = verify_checkpoints(
+                work.session, self.keystore.keyring(), self.keystore.profile().did, published
+            )
+        intact = chain.intact and points.intact
+        return AuditReport(
+            entries=chain.entries,
+            intact=intact,
+            first_broken=chain.first_broken,
+            reason=chain.reason
+            if not chain.intact
+            else points.reason
+            if not intact
+            else f"{chain.reason}; {points.reason}",
+            checkpoints=points.checkpoints,
+            last_checkpoint=points.last,
+            published_head=points.published,
+        )
 
     def create_organisation(
         self,

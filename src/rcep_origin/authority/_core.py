@@ -5,6 +5,7 @@ concern each, and ``Authority`` is the whole."""
 from __future__ import annotations
 
 import getpass
+import logging
 import secrets
 import socket
 from collections.abc import Callable, Iterator
@@ -18,6 +19,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalErr
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
+from rcep_origin.authority._audit import make_checkpoint, publish_head
 from rcep_origin.authority._errors import (
     Conflict,
     Forbidden,
@@ -44,6 +46,7 @@ from rcep_origin.store.database import Database
 from rcep_origin.store.keystore import FileKeystore, StoreError
 
 EXPORTER, ISSUER, VERIFIER = "exporter", "issuing_body", "verifier"
+log = logging.getLogger("rcep_origin.authority")
 DATABASE_FILE = "rcep-origin.db"
 PUBLISHED = ("did.json", "jwks.json")
 
@@ -183,12 +186,17 @@ class _Core:
 
     @contextmanager
     def _work(self, *, writes: bool = True) -> Iterator[_Work]:
+        checkpoint = None
         try:
             with self.database.session(writes=writes) as session:
                 work = _Work(session)
                 yield work
                 for actor, action, subject, data in work.audit:
                     sql.audit(session, actor, action, subject, data)
+                if work.audit:
+                    checkpoint = self._checkpoint(session)
+            if checkpoint is not None:  # published only once committed
+                publish_head(self.keystore.home / "public", checkpoint)
         except (OperationalError, IntegrityError, DataError, DBAPIError) as exc:
             raise _translate(exc) from exc
         except PoolTimeout as exc:
@@ -196,6 +204,16 @@ class _Core:
                 "The service is busy: no database connection was free in time",
                 "Retry the request (with the same Idempotency-Key).",
             ) from exc
+
+    def _checkpoint(self, session: Session) -> dict[str, Any] | None:
+        """Sign the audit chain's new head with the current key. Without one (before the first
+        key, or right after the current key was revoked) the next unit of work signs it."""
+        try:
+            signer = self.keystore.current_signer()
+        except StoreError as exc:  # includes a key that cannot be unlocked right now
+            log.warning("audit head not signed: %s", exc)
+            return None
+        return make_checkpoint(session, signer, self.keystore.profile().did, self.clock())
 
     def _once(
         self,

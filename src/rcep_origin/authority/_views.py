@@ -91,6 +91,11 @@ class AuditReport(View):
     intact: bool
     first_broken: int | None
     reason: str
+    checkpoints: int = Field(default=0, description="signed checkpoints of the chain's head")
+    last_checkpoint: int | None = None
+    published_head: int | None = Field(
+        default=None, description="the entry public/audit-head.json names"
+    )
 
 
 class MigrationReport(View):

@@ -200,3 +200,16 @@ class LegislationRow(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     created: Mapped[datetime]
     decided: Mapped[datetime | None]
+
+
+class AuditCheckpoint(Base):
+    """A signed statement of the audit chain's head: "entry ``seq`` has hash ``head_hash``",
+    signed by the issuer's key. Rewriting the chain (even with recomputed hashes) breaks a
+    checkpoint; deleting its newest entries shows against the head the issuer published."""
+
+    __tablename__ = "audit_checkpoints"
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    key_id: Mapped[str] = mapped_column(String(300))
+    signature: Mapped[str] = mapped_column(String(200))
