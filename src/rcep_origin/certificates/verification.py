@@ -454,7 +454,8 @@ def _decode_document(
             digest = "raw:" + hashlib.sha256(data).hexdigest()
             return report, _decode_credential(parse_json(data), trust, report, digest)
         if form == "jwt":
-            token = data.decode("ascii", errors="replace").strip()
+            # One line ending is how files end; any other byte around the token is an alteration.
+            token = data.decode("ascii", errors="replace").removesuffix("\n").removesuffix("\r")
             return report, _decode_jwt(token, trust, report)
         if form == "pdf":
             from rcep_origin.certificates.pdf import extract_credential

@@ -32,6 +32,8 @@ this verifier refuses on purpose (one reference, to the whole document).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 import threading
 from collections.abc import Sequence
@@ -267,6 +269,13 @@ def _parse(data: bytes) -> etree._Element:
     return root
 
 
+_PROLOG = re.compile(
+    rb"""\A[ \t\r\n]*(?:<\?xml[ \t\r\n]+version=(['"])1\.0\1"""
+    rb"""(?:[ \t\r\n]+encoding=(['"])[A-Za-z0-9._-]+\2)?"""
+    rb"""(?:[ \t\r\n]+standalone=(['"])(?:yes|no)\3)?[ \t\r\n]*\?>)?[ \t\r\n]*<[^?!]"""
+)
+
+
 def _refuse_before_parsing(data: bytes) -> None:
     # Once a parser reads a DTD it has already declared the entities; to expand nothing, the
     # DOCTYPE is found on the bytes. That search is only sound in an ASCII-compatible encoding,
@@ -286,6 +295,14 @@ def _refuse_before_parsing(data: bytes) -> None:
         raise XmlFormError(
             "a DOCTYPE is refused: a certificate needs no DTD, and a DTD is how entity "
             "expansion (billion laughs) and external entities (XXE) get in"
+        )
+    # Nothing unsigned may travel before the root: only an XML 1.0 declaration, no other
+    # processing instruction or comment (they would pass through the signature unnoticed).
+    prolog = _PROLOG.match(body)
+    if prolog is None:
+        raise XmlFormError(
+            "before the root element only an XML 1.0 declaration is allowed "
+            "(no other processing instruction, comment or version)"
         )
 
 
@@ -511,12 +528,31 @@ def verify_xml(
             reasons.append((f"trusted[{index}]", _reason(exc)))
             continue
         signed_root = _signed_root(result)
+        _require_the_pinned_certificate(root, candidate)
         return XmlVerification(
             signed_by=candidate,
             certificate=_certificate(signed_root),
             signed_at=_signing_time(signed_root),
         )
     raise _untrusted(reasons)
+
+
+def _require_the_pinned_certificate(root: etree._Element, pinned: x509.Certificate) -> None:
+    """KeyInfo is outside what the signature covers; the signature was checked against the
+    pinned certificate, so a certificate carried in the document must be that one, byte for
+    byte -- else the document says one thing and was verified against another."""
+    from cryptography.hazmat.primitives.serialization import Encoding as DerEncoding
+
+    expected = pinned.public_bytes(DerEncoding.DER)
+    for carried in root.iter(f"{{{DSIG_NAMESPACE}}}X509Certificate"):
+        try:
+            der = base64.b64decode("".join((carried.text or "").split()), validate=True)
+        except (ValueError, binascii.Error):
+            der = b""
+        if der != expected:
+            raise XmlSignatureError(
+                "the certificate carried in KeyInfo is not the issuer's signing certificate"
+            )
 
 
 def _signing_time(signed_root: etree._Element) -> datetime | None:
