@@ -297,3 +297,130 @@ def test_a_trust_file_that_is_not_a_published_key_document_is_bad_usage(
         ["certificate", "verify", str(tmp_path / "out" / f"{number}.json"), "--trust", str(bad)],
     )
     assert result.exit_code == 3 and "keys[0].kid" in result.output.replace("\n", "")
+
+
+# --- many files in one run (issue 21) ---------------------------------------------------------
+
+
+def issue_many(home: Path, out: Path, count: int) -> list[str]:
+    application = str(ROOT / "examples" / "certificate-request.yaml")
+    result = runner.invoke(
+        app,
+        ["certificate", "issue", *[application] * count, "--home", str(home), "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    return [line.split()[1].rstrip(":") for line in result.output.splitlines()]
+
+
+def test_many_files_are_verified_in_one_run_one_json_line_each_in_order(
+    home: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    numbers = issue_many(home, out, 3)
+    assert (
+        runner.invoke(app, ["certificate", "revoke", numbers[1], "--home", str(home)]).exit_code
+        == 0
+    )
+    garbage = tmp_path / "garbage.json"
+    garbage.write_text("not a certificate")
+    files = [
+        out / f"{numbers[0]}.json",
+        out / f"{numbers[1]}.jwt",
+        garbage,
+        out / f"{numbers[2]}.xml",
+        out / f"{numbers[2]}.pdf",
+    ]
+    result = runner.invoke(
+        app, ["certificate", "verify", *map(str, files), "--home", str(home), "--json"]
+    )
+    reports = [json.loads(line) for line in result.output.splitlines()]
+    assert [r["file"] for r in reports] == [str(f) for f in files]
+    assert [r["verdict"] for r in reports] == ["valid", "invalid", "invalid", "valid", "valid"]
+    assert "revoked" in reports[1]["reason"]
+    assert result.exit_code == 1, "the worst verdict: invalid"
+
+
+def test_the_exit_code_is_0_only_when_all_are_valid_else_the_worst(
+    home: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    numbers = issue_many(home, out, 2)
+    valid = [str(out / f"{n}.json") for n in numbers]
+    assert runner.invoke(app, ["certificate", "verify", *valid, "--home", str(home)]).exit_code == 0
+    # With only the published did.json, the status is unknown: indeterminate (2), not invalid.
+    offline = ["--trust", str(home / "public" / "did.json"), "--home", str(tmp_path / "none")]
+    result = runner.invoke(app, ["certificate", "verify", *valid, *offline])
+    assert result.exit_code == 2, result.output
+    assert "0 valid, 2 indeterminate, 0 invalid" in result.output
+    tampered = tmp_path / "tampered.json"
+    tampered.write_text((out / f"{numbers[0]}.json").read_text().replace("Laem", "Leam"))
+    result = runner.invoke(app, ["certificate", "verify", *valid, str(tampered), *offline])
+    assert result.exit_code == 1, "invalid is worse than indeterminate"
+
+
+def test_a_missing_file_is_bad_usage_and_nothing_is_verified(home: Path, tmp_path: Path) -> None:
+    numbers = issue_many(home, tmp_path / "out", 1)
+    present = str(tmp_path / "out" / f"{numbers[0]}.json")
+    result = runner.invoke(
+        app,
+        ["certificate", "verify", present, str(tmp_path / "absent.json"), "--home", str(home)],
+    )
+    assert result.exit_code == 3
+    assert "absent.json" in result.output and "VALID" not in result.output
+
+
+def test_the_cli_reads_no_more_than_the_verifier_accepts() -> None:
+    from rcep_origin.certificates.verification import MAX_DOCUMENT_BYTES
+    from rcep_origin.cli.certificates import MAX_VERIFY_BYTES
+
+    assert MAX_VERIFY_BYTES == MAX_DOCUMENT_BYTES
+
+
+LOADED = (
+    "import sys\n"
+    "from rcep_origin.cli.main import app\n"
+    "try:\n"
+    "    app(sys.argv[1:])\n"
+    "except SystemExit:\n"
+    "    pass\n"
+    "print(' '.join(sorted(m for m in sys.modules if '.' not in m or m.startswith('rcep_origin'))),"
+    " file=sys.stderr)\n"
+)
+
+
+def _modules_loaded(*args: str) -> set[str]:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", LOADED, *args], capture_output=True, text=True, check=True
+    )
+    return set(result.stderr.split()[-1000:])
+
+
+@pytest.mark.parametrize(
+    ("args", "never"),
+    [
+        (["version"], {"sqlalchemy", "alembic", "rcep_origin.certificates", "fastapi", "lxml"}),
+        (["determine", "--help"], {"sqlalchemy", "alembic", "rcep_origin.certificates"}),
+    ],
+)
+def test_a_command_imports_only_what_it_uses(args: list[str], never: set[str]) -> None:
+    assert not _modules_loaded(*args) & never
+
+
+def test_verifying_with_published_files_never_loads_the_database_layer(
+    home: Path, tmp_path: Path
+) -> None:
+    numbers = issue_many(home, tmp_path / "out", 1)
+    loaded = _modules_loaded(
+        "certificate",
+        "verify",
+        str(tmp_path / "out" / f"{numbers[0]}.json"),
+        "--trust",
+        str(home / "public" / "did.json"),
+        "--json",
+    )
+    assert "rcep_origin.certificates.verification" in loaded
+    heavy = {"sqlalchemy", "alembic", "rcep_origin.authority", "fastapi", "lxml", "pyoxigraph"}
+    assert not loaded & heavy, loaded & heavy

@@ -22,6 +22,7 @@ Who may do what (one rule each, enforced here, tested in tests/test_authority.py
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +30,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from rcep_origin.authority._audit import HEAD_FILE, verify_checkpoints
 from rcep_origin.authority._core import (
@@ -57,6 +59,7 @@ from rcep_origin.certificates.verification import (
     VerificationReport,
     verify_credential_json,
     verify_document,
+    verify_many,
 )
 from rcep_origin.errors import InputError
 from rcep_origin.store import schema, sql
@@ -148,6 +151,26 @@ class Authority(_Legislation):
                 registry,
                 now=now or self.clock(),
                 register=registry,
+            )
+
+    def verify_documents(
+        self,
+        documents: Iterable[bytes],
+        *,
+        trust: TrustStore | None = None,
+        now: datetime | None = None,
+    ) -> Iterator[VerificationReport]:
+        """``verify_document`` for many certificates in one read-only unit of work: one report
+        each, in order; each status list read and checked once, the register asked for a chunk
+        of numbers at once."""
+        with self._work(writes=False) as work:
+            registry = self._register(work.session)
+            yield from verify_many(
+                documents,
+                trust or self.trust(),
+                registry,
+                now=now or self.clock(),
+                register=_ChunkedRegister(work.session, registry),
             )
 
     def status_list(self, list_id: str) -> dict[str, Any]:
@@ -283,3 +306,25 @@ class Authority(_Legislation):
 
     def dispose(self) -> None:
         self.database.dispose()
+
+
+class _ChunkedRegister:
+    """The register as ``verify_many`` asks it: the digests of a chunk of numbers in one query
+    (a row without a stored digest is digested as ``registered_digest`` does)."""
+
+    def __init__(self, session: Session, registry: sql.SqlRegistry) -> None:
+        self._session = session
+        self._registry = registry
+        self.issuer_did = registry.issuer_did
+
+    def registered_digest(self, number: str) -> str | None:
+        return self._registry.registered_digest(number)
+
+    def registered_digests(self, numbers: list[str]) -> dict[str, str | None]:
+        row = schema.CertificateRow
+        query = select(row.number, row.content_sha256).where(row.number.in_(set(numbers)))
+        found = {number: digest for number, digest in self._session.execute(query)}
+        return {
+            n: (found[n] or self._registry.registered_digest(n)) if n in found else None
+            for n in numbers
+        }

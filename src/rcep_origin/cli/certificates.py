@@ -1,27 +1,22 @@
 """``rcep-origin keys ...`` and ``rcep-origin certificate ...``: adapters over the issuing
-authority (``rcep_origin.authority``), on the same register as the service."""
+authority (``rcep_origin.authority``), on the same register as the service.
+
+The heavy modules (the authority and its database layer, the issuer, the verifier) are
+imported inside the commands that use them: ``certificate verify`` with only published files
+never loads the database layer, and no command loads what it does not run.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from rcep_origin.authority import DATABASE_FILE, Authority, trust_of_homes
-from rcep_origin.certificates.issuer import IssuedCertificate, IssuerProfile
-from rcep_origin.certificates.model import Signatory
-from rcep_origin.certificates.verification import MAX_DOCUMENT_BYTES as MAX_VERIFY_BYTES
-from rcep_origin.certificates.verification import (
-    TrustStore,
-    VerificationReport,
-    verify_document,
-)
 from rcep_origin.cli.home import (
     DEFAULT_HOME,
     EXIT_BAD_INPUT,
@@ -34,7 +29,15 @@ from rcep_origin.cli.home import (
 )
 from rcep_origin.errors import InputError
 
+if TYPE_CHECKING:
+    from rcep_origin.authority import Authority
+    from rcep_origin.certificates.issuer import IssuedCertificate
+    from rcep_origin.certificates.verification import TrustStore, VerificationReport
+
 EXIT_INVALID, EXIT_INDETERMINATE = 1, 2
+# The same limit as the verifier's (rcep_origin.certificates.verification.MAX_DOCUMENT_BYTES,
+# which a test holds this to), without importing it to start.
+MAX_VERIFY_BYTES = 10 * 1024 * 1024
 
 keys_app = typer.Typer(
     help="Issuer keys: create (and rotate), list, revoke; DID document and JWKS.",
@@ -75,6 +78,10 @@ def keys_create(
 ) -> None:
     """Create a signing key. The first call sets up the issuer; later calls rotate: the new key
     signs from now on, older keys keep verifying what they signed."""
+    from rcep_origin.authority import Authority
+    from rcep_origin.certificates.issuer import IssuerProfile
+    from rcep_origin.certificates.model import Signatory
+
     if not Authority.is_set_up(home):
         if not (did and name and country):
             raise _err("first set-up: give --did, --name and --country")
@@ -105,6 +112,9 @@ def keys_create(
 @keys_app.command("list")
 def keys_list(home: HomeOption = DEFAULT_HOME, database_url: DatabaseOption = None) -> None:
     """List the issuer's keys and their lifetimes."""
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table("kid", "created", "retired", "revoked")
     with authority_of(home, database_url) as found:
         for key in found.signing_keys():
@@ -225,9 +235,13 @@ def _trust(paths: list[Path]) -> TrustStore:
     """The issuers ``--trust`` names: issuer homes (keys with lifetimes, XML certificates), or
     what issuers publish (did.json, jwks.json) -- enough to verify all four forms offline, with
     no home at all."""
+    from rcep_origin.certificates.verification import TrustStore
+
     trust = TrustStore()
     for path in paths:
         if path.is_dir():
+            from rcep_origin.authority import trust_of_homes
+
             trust_of_homes(path, trust=trust)
             continue
         try:
@@ -248,6 +262,8 @@ def _registered_home(paths: list[Path], home: Path, database_url: str | None) ->
     the first one has a register -- a verifier never creates one."""
     if not paths or not all(path.is_dir() for path in paths):
         return None
+    from rcep_origin.authority import DATABASE_FILE
+
     first = paths[0]
     named = database_url is not None and first.resolve() == home.resolve()
     return first if named or (first / DATABASE_FILE).exists() else None
@@ -255,9 +271,12 @@ def _registered_home(paths: list[Path], home: Path, database_url: str | None) ->
 
 @certificate_app.command("verify")
 def certificate_verify(
-    file: Annotated[
-        Path,
-        typer.Argument(help="A certificate: JSON credential, JWT, XML or PDF; '-' reads stdin"),
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Certificates, any mix of forms: JSON credentials, JWTs, XML, PDF; '-' reads "
+            "one from standard input"
+        ),
     ],
     trust: Annotated[
         list[Path] | None,
@@ -268,20 +287,25 @@ def certificate_verify(
     ] = None,
     home: HomeOption = DEFAULT_HOME,
     database_url: DatabaseOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print each report as JSON, one line each, in order")
+    ] = False,
     at: Annotated[
         str | None, typer.Option(help="Verify as of this ISO date-time instead of now")
     ] = None,
 ) -> None:
     """Verify integrity, issuer, key lifetime, validity, status and -- with an issuer home and
-    its register -- that the number was issued with this content. Exit 0 valid, 1 invalid,
-    2 indeterminate (offline, e.g. with did.json only: the status list is not at hand), 3 bad
-    usage."""
+    its register -- that the number was issued with this content. Many files are verified in
+    one run (each status list fetched and checked once). Exit 0 when every one is valid, else
+    the worst: 1 invalid, 2 indeterminate (offline, e.g. with did.json only: the status list
+    is not at hand); 3 bad usage (nothing verified)."""
     paths = trust or [home]
+    if sum(str(file) == "-" for file in files) > 1:
+        raise _err("standard input ('-') can be read once")
+    for file in files:
+        if str(file) != "-" and not file.is_file():
+            raise _err(f"{file}: no such file")
     try:
-        data = (
-            sys.stdin.buffer.read(MAX_VERIFY_BYTES + 1) if str(file) == "-" else _read_capped(file)
-        )
         store = _trust(paths)
         now = datetime.fromisoformat(at) if at else datetime.now(UTC)
         now = now if now.tzinfo else now.replace(tzinfo=UTC)
@@ -289,40 +313,80 @@ def certificate_verify(
         raise _err(f"{exc.path}: {exc.message}" if exc.path else exc.message) from None
     except (OSError, ValueError) as exc:
         raise _err(str(exc)) from None
+    documents = _read_all(files)
     registered = _registered_home(paths, home, database_url)
-    if registered is None:
-        report = verify_document(data, store, None, now=now)
-    else:
-        # The issuing body's own register answers status and register; its authority trusts
-        # the same homes (the first, then the others).
-        url = database_url if registered.resolve() == home.resolve() else None
-        with authority_of(registered, url) as found:
-            report = found.verify_document(data, trust=store, now=now)
-    _print_report(report, as_json)
-    raise typer.Exit(
-        0
-        if report.verdict == "valid"
-        else EXIT_INDETERMINATE
-        if report.verdict == "indeterminate"
-        else EXIT_INVALID
-    )
+    try:
+        if registered is None:
+            from rcep_origin.certificates.verification import verify_many
+
+            worst = _print_reports(files, verify_many(documents, store, None, now=now), as_json)
+        else:
+            # The issuing body's own register answers status and register; its authority
+            # trusts the same homes (the first, then the others).
+            url = database_url if registered.resolve() == home.resolve() else None
+            with authority_of(registered, url) as found:
+                reports = found.verify_documents(documents, trust=store, now=now)
+                worst = _print_reports(files, reports, as_json)
+    except OSError as exc:  # a file that went away while reading
+        raise _err(str(exc)) from None
+    raise typer.Exit(worst)
 
 
-def _read_capped(path: Path) -> bytes:
-    with path.open("rb") as stream:  # never more than the limit (+1 to tell it was exceeded)
-        return stream.read(MAX_VERIFY_BYTES + 1)
+def _read_all(files: list[Path]) -> Iterator[bytes]:
+    """The files' bytes one at a time (never more than the limit, +1 to tell it was exceeded)."""
+    for file in files:
+        if str(file) == "-":
+            yield sys.stdin.buffer.read(MAX_VERIFY_BYTES + 1)
+        else:
+            with file.open("rb") as stream:
+                yield stream.read(MAX_VERIFY_BYTES + 1)
 
 
-def _print_report(report: VerificationReport, as_json: bool) -> None:
-    if as_json:
-        typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
-        return
-    console = Console(highlight=False)
+# A report's verdict: its rank (the worst decides the exit code) and its exit code.
+_VERDICTS = {
+    "valid": (0, 0),
+    "indeterminate": (1, EXIT_INDETERMINATE),
+    "invalid": (2, EXIT_INVALID),
+}
+
+
+def _print_reports(files: list[Path], reports: Iterator[VerificationReport], as_json: bool) -> int:
+    """Print each report as it comes; the exit code of the worst."""
+    out = sys.stdout
+    worst = "valid"
+    counts = dict.fromkeys(_VERDICTS, 0)
+    console = None
+    for file, report in zip(files, reports, strict=True):
+        verdict = report.verdict
+        counts[verdict] += 1
+        if _VERDICTS[verdict][0] > _VERDICTS[worst][0]:
+            worst = verdict
+        if as_json:
+            out.write(json.dumps({"file": str(file), **report.to_dict()}, ensure_ascii=False))
+            out.write("\n")
+            continue
+        if console is None:
+            from rich.console import Console
+
+            console = Console(highlight=False)
+        _print_report(console, report, str(file), details=len(files) == 1)
+    if not as_json and len(files) > 1 and console is not None:
+        console.print(", ".join(f"{n} {verdict}" for verdict, n in counts.items()))
+    out.flush()
+    return _VERDICTS[worst][1]
+
+
+def _print_report(console: Any, report: VerificationReport, name: str, *, details: bool) -> None:
+    from rich.markup import escape
+
     colour = {"valid": "green", "invalid": "red", "indeterminate": "yellow"}[report.verdict]
     number = report.certificate.number if report.certificate else "?"
+    where = "" if details else f" {escape(name)}"
     console.print(
-        f"[bold {colour}]{report.verdict.upper()}[/] {number} ({report.form}): {report.reason}"
+        f"[bold {colour}]{report.verdict.upper()}[/] {number} ({report.form}){where}: "
+        f"{escape(report.reason)}"
     )
-    for check in report.checks:
-        style = {"pass": "green", "fail": "red", "unknown": "yellow"}[check.result]
-        console.print(f"  [{style}]{check.result:7}[/] {check.name:9} {check.reason}")
+    if details:
+        for check in report.checks:
+            style = {"pass": "green", "fail": "red", "unknown": "yellow"}[check.result]
+            console.print(f"  [{style}]{check.result:7}[/] {check.name:9} {escape(check.reason)}")

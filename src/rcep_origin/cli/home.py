@@ -6,23 +6,15 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import yaml
-from rich.console import Console
 
-from rcep_origin.authority import (
-    Authority,
-    AuthorityError,
-    Principal,
-    Refused,
-    Unavailable,
-    operator,
-)
-from rcep_origin.certificates.request import CertificateRequest
-from rcep_origin.declaration import MAX_DOCUMENT_BYTES, load_declaration, validate_declaration
 from rcep_origin.errors import InputError
+
+if TYPE_CHECKING:  # imported where used: a command loads only what it needs (quick start-up)
+    from rcep_origin.authority import Authority, Principal
+    from rcep_origin.certificates.request import CertificateRequest
 
 DEFAULT_HOME = Path(os.environ.get("RCEP_ORIGIN_HOME", Path.home() / ".rcep-origin"))
 
@@ -47,6 +39,8 @@ EXIT_REFUSED, EXIT_BAD_INPUT, EXIT_UNAVAILABLE = 1, 3, 5
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
+    from rich.console import Console
+
     Console(stderr=True, highlight=False).print(f"[bold red]error[/] {message}")
     return typer.Exit(code)
 
@@ -62,6 +56,8 @@ def authority_of(
     """The issuing body's authority for one command; its errors become messages and exit
     codes (1 not possible in this state or not allowed, 3 bad input or an application that
     cannot be certified, 5 database unavailable)."""
+    from rcep_origin.authority import Authority, AuthorityError, Refused, Unavailable
+
     try:
         # The bundle: --rules DIR, else RCEP_ORIGIN_RULES, else the built-in one (Authority.open).
         found = Authority.open(
@@ -87,12 +83,19 @@ def authority_of(
 
 def operator_of(found: Authority) -> Principal:
     """The person at the issuing body's machine, acting as that issuing body."""
+    from rcep_origin.authority import operator
+
     return operator(found.keystore.profile().country)
 
 
 def load_request(path: Path) -> CertificateRequest:
     """Read an application (YAML or JSON). An item's ``declaration`` is an inline object or a
     path relative to the application file, which must stay inside its folder."""
+    import yaml
+
+    from rcep_origin.certificates.request import CertificateRequest
+    from rcep_origin.declaration import MAX_DOCUMENT_BYTES, load_declaration, validate_declaration
+
     try:
         if path.stat().st_size > MAX_DOCUMENT_BYTES:
             raise InputError(f"{path}: larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB")

@@ -2,58 +2,133 @@
 
 Exit codes of ``determine``: 0 originating, 1 not originating, 2 undecidable, 3 bad input,
 4 internal error (a defect: report it).
+
+Start-up is kept short: a command's module (and what it imports -- the engine, the database
+layer, the crypto and XML libraries) is imported only when that command runs (``COMMANDS``),
+and the names ``determine`` needs are imported on first use (``__getattr__``).
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.panel import Panel
-from rich.table import Table
+from typer.core import TyperGroup
+from typer.main import get_command_from_info, get_group_from_info
+from typer.models import CommandInfo, TyperInfo
 
 from rcep_origin import __version__
-from rcep_origin.cli.certificates import certificate_app, keys_app
-from rcep_origin.cli.prereview import prereview_command
-from rcep_origin.cli.rules import RulesOption, hs_app, rules_app, ruleset_of
-from rcep_origin.cli.service import audit_app, db_app, home_app, orgs_app, serve_command
-from rcep_origin.declaration import MAX_DOCUMENT_BYTES, load_declaration, parse_declaration_text
-from rcep_origin.errors import InputError
-from rcep_origin.origin import Determination, Outcome, determine
-from rcep_origin.rules import builtin_ruleset
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from rcep_origin.cli.rules import RulesOption
+    from rcep_origin.origin import Determination
 
 EXIT_BAD_INPUT = 3
 EXIT_INTERNAL_ERROR = 4
 
+# Every command but "version", by name: (module, attribute), a Typer sub-application or a
+# command function, imported when the command is run (or help lists it). A command may also
+# be registered the usual way (app.command, app.add_typer); both kinds are listed in help.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "determine": (__name__, "determine_command"),
+    "rules": ("rcep_origin.cli.rules", "rules_app"),
+    "hs": ("rcep_origin.cli.rules", "hs_app"),
+    "keys": ("rcep_origin.cli.certificates", "keys_app"),
+    "certificate": ("rcep_origin.cli.certificates", "certificate_app"),
+    "prereview": ("rcep_origin.cli.prereview", "prereview_command"),
+    "serve": ("rcep_origin.cli.service", "serve_command"),
+    "db": ("rcep_origin.cli.service", "db_app"),
+    "orgs": ("rcep_origin.cli.service", "orgs_app"),
+    "audit": ("rcep_origin.cli.service", "audit_app"),
+    "home": ("rcep_origin.cli.service", "home_app"),
+}
+# Names this module uses, imported on first use (PEP 562), so that tests can still replace
+# them (monkeypatch "rcep_origin.cli.main.determine").
+_NAMES: dict[str, str] = {
+    "RulesOption": "rcep_origin.cli.rules",
+    "ruleset_of": "rcep_origin.cli.rules",
+    "MAX_DOCUMENT_BYTES": "rcep_origin.declaration",
+    "load_declaration": "rcep_origin.declaration",
+    "parse_declaration_text": "rcep_origin.declaration",
+    "InputError": "rcep_origin.errors",
+    "Outcome": "rcep_origin.origin",
+    "determine": "rcep_origin.origin",
+    "builtin_ruleset": "rcep_origin.rules",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _NAMES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def _use(name: str) -> Any:
+    """``name`` from this module: replaced by a test, or imported on first use."""
+    return getattr(sys.modules[__name__], name)
+
+
+class _LazyGroup(TyperGroup):
+    """The root command group: the commands of ``COMMANDS`` are built when first asked for."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*COMMANDS, *(n for n in super().list_commands(ctx) if n not in COMMANDS)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module, attribute = COMMANDS[cmd_name]
+            if module == __name__:  # the annotations of determine name RulesOption
+                _use("RulesOption")
+            target = getattr(importlib.import_module(module), attribute)
+            command: Any
+            if isinstance(target, typer.Typer):
+                command = get_group_from_info(
+                    TyperInfo(target, name=cmd_name),
+                    pretty_exceptions_short=app.pretty_exceptions_short,
+                    rich_markup_mode=app.rich_markup_mode,
+                    suggest_commands=app.suggest_commands,
+                )
+            else:
+                command = get_command_from_info(
+                    CommandInfo(name=cmd_name, callback=target),
+                    pretty_exceptions_short=app.pretty_exceptions_short,
+                    rich_markup_mode=app.rich_markup_mode,
+                )
+            self.commands[cmd_name] = command
+        return super().get_command(ctx, cmd_name)
+
+
 app = typer.Typer(
     name="rcep-origin",
     help="RCEP rules of origin: explained, reproducible origin determinations.",
+    cls=_LazyGroup,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.add_typer(rules_app, name="rules")
-app.add_typer(hs_app, name="hs")
-app.add_typer(keys_app, name="keys")
-app.add_typer(certificate_app, name="certificate")
-app.command("prereview")(prereview_command)
-app.command("serve")(serve_command)
-app.add_typer(db_app, name="db")
-app.add_typer(orgs_app, name="orgs")
-app.add_typer(audit_app, name="audit")
-app.add_typer(home_app, name="home")
+
+
+@app.callback()
+def _root() -> None:
+    """RCEP rules of origin: explained, reproducible origin determinations."""
 
 
 def _console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
 
 
-@app.command("determine")
 def determine_command(
     file: Annotated[
         Path, typer.Argument(help="Declaration, JSON or YAML; '-' reads standard input.")
@@ -62,14 +137,15 @@ def determine_command(
     rules: RulesOption = None,
 ) -> None:
     """Decide whether the declared good is RCEP-originating, and explain why."""
-    ruleset = ruleset_of(rules)
+    ruleset = _use("ruleset_of")(rules)
     try:
         if str(file) == "-":
-            declaration = parse_declaration_text(sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1))
+            limit = _use("MAX_DOCUMENT_BYTES")
+            declaration = _use("parse_declaration_text")(sys.stdin.buffer.read(limit + 1))
         else:
-            declaration = load_declaration(file)
-        result = determine(declaration, ruleset=ruleset)
-    except InputError as exc:
+            declaration = _use("load_declaration")(file)
+        result = _use("determine")(declaration, ruleset=ruleset)
+    except _use("InputError") as exc:
         _report_input_error(exc, as_json)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except Exception as exc:  # a defect, not bad input: say so plainly, keep the details on request
@@ -87,7 +163,7 @@ def determine_command(
     raise typer.Exit(result.outcome.exit_code)
 
 
-def _report_input_error(exc: InputError, as_json: bool) -> None:
+def _report_input_error(exc: Any, as_json: bool) -> None:
     if as_json:
         payload = {
             "error": "bad_input",
@@ -107,6 +183,10 @@ _STYLE = {"pass": "green", "fail": "red", "unknown": "yellow", "info": "cyan", "
 
 
 def _print_report(result: Determination, name: str) -> None:
+    from rich.panel import Panel
+    from rich.table import Table
+
+    Outcome = _use("Outcome")
     console = _console()
     colour = {
         Outcome.ORIGINATING: "green",
@@ -149,4 +229,4 @@ def _print_report(result: Determination, name: str) -> None:
 @app.command("version")
 def version_command() -> None:
     """Print the engine version and the built-in rule set version."""
-    typer.echo(f"rcep-origin {__version__}; rule set {builtin_ruleset().version}")
+    typer.echo(f"rcep-origin {__version__}; rule set {_use('builtin_ruleset')().version}")
