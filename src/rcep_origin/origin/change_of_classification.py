@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from typing import NamedTuple
 
 from rcep_origin.declaration import Role
 from rcep_origin.hs import HsCode
@@ -28,15 +30,22 @@ from rcep_origin.rules.language import ANNEX_3A_HEADNOTES
 from rcep_origin.trace import Check, Missing, Result
 
 
-@dataclass(frozen=True, slots=True)
-class MaterialChange:
-    """Headnote 5: whether one non-originating component makes the change the term asks for."""
+class MaterialChange(NamedTuple):
+    """Headnote 5: whether one non-originating component makes the change the term asks for.
+
+    An immutable record, one per non-originating line: a named tuple because a BOM of 1,000
+    lines makes 1,000 of them, and a tuple is built in a third of a frozen dataclass's time."""
 
     material: str  # the material's id
-    path: str  # e.g. "materials[0]"
+    position: int  # its line: materials[position]
     hs_code: str | None  # as declared
     makes_change: bool | None  # None: its code is missing or too coarse to tell
     reason: str
+
+    @property
+    def path(self) -> str:
+        """E.g. "materials[0]"."""
+        return f"materials[{self.position}]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,40 +129,80 @@ def material_makes_change(
     product: HsCode, material: HsCode | None, term: ChangeOfClassification
 ) -> tuple[bool | None, str]:
     """Whether one non-originating material satisfies the term, and why."""
-    level = term.level.value
-    if material is None:
-        return None, "HS code not declared"
-    if material.level < level:
-        return None, f"HS code {material} is too coarse to test a change of {term.level.unit}"
-    if material.digits[:level] == product.digits[:level]:
-        return (
-            False,
-            f"classified in the same {term.level.unit} ({material.truncated(level)}) as the good",
-        )
-    for excluded in term.exceptions:
-        inside = excluded.contains(material)
-        if inside:
-            return False, f"classified in {material}, which the rule excludes"
-        if inside is None:
-            return (
-                None,
-                f"HS code {material} is too coarse to tell whether the rule's exclusion applies",
-            )
-    return True, f"{material} -> {product}: change of {term.level.unit}"
+    return change_test(product, term)(material)
+
+
+class ChangeTest:
+    """Headnotes 5-7 for one good's code and one term, compiled once: the level, the good's
+    digits at that level and the exclusions are read from the rule once, and each material
+    code's answer is kept, since a bill of materials (and a batch of them) repeats its codes.
+    ``test(code)`` is ``material_makes_change(product, code, term)``."""
+
+    __slots__ = ("_exceptions", "_level", "_memo", "_product", "_unit", "prefix")
+
+    def __init__(self, product: HsCode, term: ChangeOfClassification) -> None:
+        self._product = product
+        self._level = term.level.value
+        self._unit = term.level.unit
+        self._exceptions = term.exceptions
+        self.prefix = product.digits[: self._level]
+        self._memo: dict[str | None, tuple[bool | None, str]] = {}
+
+    def __call__(self, material: HsCode | None) -> tuple[bool | None, str]:
+        key = None if material is None else material.digits
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = self._decide(material)
+        return found
+
+    def _decide(self, material: HsCode | None) -> tuple[bool | None, str]:
+        level, unit = self._level, self._unit
+        if material is None:
+            return None, "HS code not declared"
+        if material.level < level:
+            return None, f"HS code {material} is too coarse to test a change of {unit}"
+        if material.digits[:level] == self.prefix:
+            return False, f"classified in the same {unit} ({material.truncated(level)}) as the good"
+        for excluded in self._exceptions:
+            inside = excluded.contains(material)
+            if inside:
+                return False, f"classified in {material}, which the rule excludes"
+            if inside is None:
+                return (
+                    None,
+                    f"HS code {material} is too coarse to tell whether the rule's exclusion applies",
+                )
+        return True, f"{material} -> {self._product}: change of {unit}"
+
+
+@lru_cache(maxsize=4096)
+def change_test(product: HsCode, term: ChangeOfClassification) -> ChangeTest:
+    """The compiled test of ``term`` for a good of code ``product``, shared by every
+    declaration of that code (a batch of catalogue goods asks the same few thousand)."""
+    return ChangeTest(product, term)
 
 
 def evaluate_change(
     good: ValuedDeclaration, term: ChangeOfClassification, ruleset: RuleSet, day: date
 ) -> CtcOutcome:
     product = good.declaration.product.code
-    tested = [m for m in good.materials_with(Role.COMPONENT) if not m.originating]
+    test = change_test(product, term)
+    component = Role.COMPONENT
     changes: list[MaterialChange] = []
     offending: list[ValuedMaterial] = []
     unclear: list[ValuedMaterial] = []
-    for material in tested:
-        makes, reason = material_makes_change(product, material.code, term)
+    disregarded: list[str] = []
+    # One pass over the bill of materials: only non-originating components are tested
+    # (headnote 5); the other roles are disregarded (Arts. 3.8-3.10).
+    for material in good.materials:
+        if material.role is not component:
+            disregarded.append(material.id)
+            continue
+        if material.originating:
+            continue
+        makes, reason = test(material.code)
         changes.append(
-            MaterialChange(material.id, material.path, material.material.hs_code, makes, reason)
+            MaterialChange(material.id, material.index, material.material.hs_code, makes, reason)
         )
         if makes is False:
             offending.append(material)
@@ -163,10 +212,15 @@ def evaluate_change(
         apply_de_minimis(good, offending, unclear, ruleset, day) if offending or unclear else None
     )
     return CtcOutcome(
-        term=print_rule(Rule((Conjunction((term,)),))),
+        term=_printed_term(term),
         level=term.level,
         product_hs_code=str(product),
         materials=tuple(changes),
-        disregarded_materials=tuple(m.id for m in good.materials if m.role is not Role.COMPONENT),
+        disregarded_materials=tuple(disregarded),
         de_minimis=tolerance,
     )
+
+
+@lru_cache(maxsize=4096)
+def _printed_term(term: ChangeOfClassification) -> str:
+    return print_rule(Rule((Conjunction((term,)),)))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from rcep_origin.declaration import Role
-from rcep_origin.origin.change_of_classification import material_makes_change
+from rcep_origin.origin.change_of_classification import change_test
 from rcep_origin.origin.rvc import calculate_rvc
 from rcep_origin.origin.valuation import ValuedDeclaration, ValuedMaterial
 from rcep_origin.rules import ChangeOfClassification, Conjunction, RegionalValueContent, RuleSet
@@ -86,12 +86,9 @@ def _relied_on(
     other_ids = {m.id for m in others}
     for term in alternative.terms:
         if isinstance(term, ChangeOfClassification):
-            product = good.declaration.product.code
+            test = change_test(good.declaration.product.code, term)
             needed += [
-                m.id
-                for m in others
-                if m.role is Role.COMPONENT
-                and material_makes_change(product, m.code, term)[0] is not True
+                m.id for m in others if m.role is Role.COMPONENT and test(m.code)[0] is not True
             ]
         elif isinstance(term, RegionalValueContent):
             exporting_only = frozenset(

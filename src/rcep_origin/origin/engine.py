@@ -18,6 +18,7 @@ A determination is a pure function of (declaration, rule set, engine version); i
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -164,12 +165,34 @@ def determine(declaration: Declaration, *, ruleset: RuleSet | None = None) -> De
         additional_rule=additional,
         trace=tuple(reasoning.checks),
         missing=missing,
-        inputs_sha256=hashlib.sha256(canonical_json(declaration).encode("utf-8")).hexdigest(),
+        inputs_sha256=inputs_sha256(declaration),
         ruleset_version=rules.version,
         engine_version=ENGINE_VERSION,
         summary=_summary(outcome, criterion, flags, facts, reasoning, psr.reasons),
         facts=facts,
     )
+
+
+# The hashes of the last few declarations, by object: a batch hashes a declaration to know
+# whether it was already decided (resume), then determines it; what-if and advice determine
+# one declaration many times. Keyed by identity and holding the object, so an entry can never
+# answer for another declaration (declarations are frozen).
+_HASHES: OrderedDict[int, tuple[Declaration, str]] = OrderedDict()
+_HASHES_KEPT = 16
+
+
+def inputs_sha256(declaration: Declaration) -> str:
+    """SHA-256 of the declaration's canonical JSON (``canonical_json``): the determination's
+    ``inputs_sha256``, computed once per declaration object."""
+    key = id(declaration)
+    entry = _HASHES.get(key)
+    if entry is not None and entry[0] is declaration:
+        return entry[1]
+    digest = hashlib.sha256(canonical_json(declaration).encode("utf-8")).hexdigest()
+    _HASHES[key] = (declaration, digest)
+    if len(_HASHES) > _HASHES_KEPT:
+        _HASHES.popitem(last=False)
+    return digest
 
 
 def _in_force(
