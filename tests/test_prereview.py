@@ -128,13 +128,19 @@ def test_hs_edition_unavailable_not_for_hs2022() -> None:
     assert "HS_EDITION_UNAVAILABLE" not in run(clean()).codes()
 
 
-def test_rule_not_in_catalogue_rejects_when_the_engine_needs_a_missing_rule() -> None:
+def test_a_missing_rule_is_the_rule_sets_gap_a_warning_that_gives_the_command_adding_it() -> None:
     data = clean()
     data["product"].update(hs_code="8471.30", description="Portable computers")
-    finding = only(run(data), "RULE_NOT_IN_CATALOGUE")
-    assert finding.severity is Severity.REJECT
+    review = run(data)
+    finding = only(review, "RULE_NOT_IN_CATALOGUE")
+    assert finding.severity is Severity.WARN
     assert finding.data["code"] == "8471.30"
-    assert "UNDECIDABLE" in run(data).codes()
+    assert 'rcep-origin rules add DIR 8471.30 "RULE" --edition HS2022' in finding.fix
+    assert "undecided" in finding.message
+    assert "UNDECIDABLE" not in review.codes()  # the gap alone is not the declaration's defect
+    assert review.verdict is Verdict.WARN
+    chinese = only(run(data, lang="zh"), "RULE_NOT_IN_CATALOGUE")
+    assert "rcep-origin rules add DIR 8471.30" in chinese.fix
 
 
 def test_rule_not_in_catalogue_not_when_the_good_is_produced_from_originating_materials() -> None:
@@ -209,11 +215,11 @@ def test_bom_value_exceeds_fob_not_at_exactly_the_fob_and_not_for_transport_pack
     assert "BOM_VALUE_EXCEEDS_FOB" not in run(data).codes()
 
 
-def test_bom_value_missing_warns_and_names_the_lines() -> None:
+def test_bom_value_missing_rejects_an_incomplete_bill_of_materials_and_names_the_lines() -> None:
     data = clean()
     del data["materials"][0]["value"]
     finding = only(run(data), "BOM_VALUE_MISSING")
-    assert finding.severity is Severity.WARN
+    assert finding.severity is Severity.REJECT
     assert finding.fields == ("materials[0].value",)
 
 
@@ -226,10 +232,51 @@ def test_bom_value_missing_not_for_an_indirect_material_without_value() -> None:
 
 
 def test_bom_duplicate_part_warns_when_a_part_number_is_listed_twice() -> None:
-    data = material(clean(), 1, part_number="p-100 ")
+    data = material(clean(), 1, part_number="p 100", hs_code="7209.17")
     finding = only(run(data), "BOM_DUPLICATE_PART")
     assert finding.data["materials"] == ["M1", "M2"]
     assert finding.severity is Severity.WARN
+    assert "BOM_HS_INCONSISTENT" not in run(data).codes()
+
+
+def test_bom_hs_inconsistent_rejects_one_part_number_under_two_codes() -> None:
+    data = material(clean(), 1, part_number="P100")  # P-100 (7209.17) again, as 7407.10
+    review = run(data)
+    finding = only(review, "BOM_HS_INCONSISTENT")
+    assert finding.severity is Severity.REJECT  # M1 is a non-originating component
+    assert finding.data["matched_by"] == "part"
+    assert finding.data["hs_codes"] == {"M1": "7209.17", "M2": "7407.10"}
+    assert "BOM_DUPLICATE_PART" not in review.codes()
+
+
+def test_bom_hs_inconsistent_rejects_one_description_under_two_codes() -> None:
+    data = clean()
+    for index, code in ((0, "8501.52"), (1, "8501.53")):
+        material(data, index, description="AC servo motor SGM7J-08A", hs_code=code)
+        del data["materials"][index]["part_number"]
+    data["materials"][1]["description"] = "ac servo motor  sgm7j 08a"  # the same, typed again
+    finding = only(run(data), "BOM_HS_INCONSISTENT")
+    assert finding.data["matched_by"] == "description"
+    assert finding.severity is Severity.REJECT
+    assert finding.fields == ("materials[0].hs_code", "materials[1].hs_code")
+    chinese = only(run(data, lang="zh"), "BOM_HS_INCONSISTENT")
+    assert "8501.52" in chinese.message
+
+
+def test_bom_hs_inconsistent_only_warns_when_no_line_decides_the_change() -> None:
+    data = material(clean(), 1, part_number="P100")
+    material(data, 0, origin_party="CN", originating=True)
+    data["materials"][0]["supplier_declaration"] = dict(
+        data["materials"][1]["supplier_declaration"]
+    )
+    data["materials"][0]["supplier"] = data["materials"][1]["supplier"]
+    assert only(run(data), "BOM_HS_INCONSISTENT").severity is Severity.WARN
+
+
+def test_bom_hs_inconsistent_not_for_refining_codes_or_distinct_items() -> None:
+    data = material(clean(), 1, part_number="P100", hs_code="72.09")  # refines nothing wrong
+    assert "BOM_HS_INCONSISTENT" not in run(data).codes()
+    assert "BOM_HS_INCONSISTENT" not in run(clean()).codes()
 
 
 def test_bom_duplicate_part_not_for_distinct_part_numbers_or_lines_without_one() -> None:
@@ -403,7 +450,7 @@ def test_evidence_expired_when_issued_after_the_date() -> None:
     data["materials"][1]["supplier_declaration"]["issued"] = "2026-07-01"
     data["materials"][1]["supplier_declaration"]["valid_until"] = None
     finding = only(run(data), "EVIDENCE_EXPIRED")
-    assert finding.severity is Severity.WARN
+    assert finding.severity is Severity.REJECT  # a record that does not cover the date
     assert "open-ended" in finding.message
 
 
@@ -439,7 +486,7 @@ def test_evidence_origin_mismatch_not_when_the_declaration_names_no_party() -> N
 def test_firmware_log_missing_when_the_value_relies_on_software_integration() -> None:
     data = clean()
     data["product"]["software_integration"] = True
-    assert only(run(data), "FIRMWARE_LOG_MISSING").severity is Severity.WARN
+    assert only(run(data), "FIRMWARE_LOG_MISSING").severity is Severity.REJECT
 
 
 def test_firmware_log_missing_not_when_it_is_attached_or_no_software_is_integrated() -> None:
@@ -540,15 +587,18 @@ def test_minimal_operations_only_rejects_with_the_engine_when_every_step_is_mini
     assert "NOT_ORIGINATING" in review.codes()
 
 
-def test_minimal_operations_only_warns_when_the_unmarked_steps_all_read_as_minimal() -> None:
+def test_minimal_operations_only_rejects_when_the_unmarked_steps_all_read_as_minimal() -> None:
     data = clean()
     data["production_steps"] = [
         {"description": "sorting, labelling and packing in cartons", "party": "CN"},
         {"description": "贴标签并装箱", "party": "CN"},
     ]
     review = run(data)
+    assert review.determination is not None
+    assert review.determination.outcome is Outcome.ORIGINATING  # the steps are not marked
     finding = only(review, "MINIMAL_OPERATIONS_ONLY")
-    assert finding.severity is Severity.WARN
+    assert finding.severity is Severity.REJECT  # marked as what they read as, origin is lost
+    assert finding.data["if_marked"]["outcome"] == "not_originating"
     assert len(review.by_code("MINIMAL_OPERATION_SUSPECTED")) == 2
 
 
@@ -701,11 +751,22 @@ def test_rvc_and_ctc_fails_not_when_another_alternative_of_the_rule_is_met() -> 
 
 
 def test_undecidable_rejects_and_lists_the_engines_missing_facts() -> None:
+    data = rvc_only("700")
+    data["product"].update(hs_code="8501.52", description="AC motors, multi-phase, 7.5 kW")
+    data["materials"][0].pop("value")
+    finding = only(run(data, ruleset=load_ruleset(FIXTURE_RULES)), "UNDECIDABLE")
+    assert finding.fields == ("materials[0].value",)
+    assert finding.severity is Severity.REJECT
+
+
+def test_undecidable_is_not_reported_for_the_rule_sets_gap_alone() -> None:
     data = clean()
     data["product"]["hs_code"] = "8458.11"
-    finding = only(run(data), "UNDECIDABLE")
-    assert finding.fields == ("ruleset",)  # the rule set's gap (issue 14)
-    assert finding.data["missing"][0]["field"] == "ruleset"
+    review = run(data)
+    assert review.determination is not None
+    assert [m.field for m in review.determination.missing] == ["ruleset"]
+    assert "UNDECIDABLE" not in review.codes()
+    assert only(review, "RULE_NOT_IN_CATALOGUE").severity is Severity.WARN
 
 
 def rvc_only(non_originating_value: str) -> Data:
@@ -867,8 +928,14 @@ def test_the_verdict_never_passes_a_good_the_engine_does_not_find_originating(pa
     except ValueError:
         pytest.skip("bad-input scenario")
     review = run(declaration, ruleset=ruleset)
-    if review.determination is None or review.determination.outcome is not Outcome.ORIGINATING:
-        assert review.verdict is Verdict.REJECT
+    determination = review.determination
+    if determination is None or determination.outcome is not Outcome.ORIGINATING:
+        assert review.verdict is not Verdict.PASS
+        gap_only = determination is not None and all(
+            m.field == "ruleset" for m in determination.missing
+        )
+        if not gap_only:  # the rule set's gap alone warns (RULE_NOT_IN_CATALOGUE)
+            assert review.verdict is Verdict.REJECT
     lang = run(declaration, ruleset=ruleset, lang="zh")
     assert lang.codes() == review.codes()
 

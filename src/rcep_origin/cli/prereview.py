@@ -1,7 +1,10 @@
 """``rcep-origin prereview``: check declarations before they are submitted.
 
 Exit codes: 0 pass, 1 warn (look at the findings), 2 reject (would be refused: fix first),
-3 bad input (a file that is not a valid declaration, or a bad rule set), 4 internal error.
+3 bad input (a file that cannot be read as a declaration, or a bad rule set), 4 internal error.
+An HS code that does not exist in its edition is a finding (HS_UNKNOWN, HS_WRONG_EDITION), not
+bad input, for the product as for the materials; so are materials worth more than the FOB value
+(BOM_VALUE_EXCEEDS_FOB), which ``determine`` refuses as bad input.
 A folder is reviewed file by file, each against the others (the same part with another HS code,
 the same supply with another origin); its exit code is the worst of its files.
 """
@@ -19,14 +22,17 @@ from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 
-from rcep_origin.declaration import (
-    MAX_DOCUMENT_BYTES,
-    Declaration,
-    load_declaration,
-    parse_declaration_text,
-)
+from rcep_origin.declaration import MAX_DOCUMENT_BYTES, Declaration
 from rcep_origin.errors import InputError, RuleSetError
-from rcep_origin.prereview import Localizer, PreReview, PreReviewContext, Verdict, prereview
+from rcep_origin.prereview import (
+    Localizer,
+    PreReview,
+    PreReviewContext,
+    Verdict,
+    load_for_review,
+    parse_for_review,
+    prereview,
+)
 from rcep_origin.prereview.catalogue import REPORT
 from rcep_origin.rules import RuleSet, builtin_ruleset, load_ruleset
 
@@ -101,8 +107,8 @@ def prereview_command(
 
 def _load(file: Path) -> Declaration:
     if str(file) == "-":
-        return parse_declaration_text(sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1))
-    return load_declaration(file)
+        return parse_for_review(sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1))
+    return load_for_review(file)
 
 
 def _review_file(file: Path, ruleset: RuleSet, localizer: Localizer, as_json: bool) -> int:
@@ -131,7 +137,7 @@ def _review_folder(folder: Path, ruleset: RuleSet, localizer: Localizer, as_json
     errors: list[tuple[str, InputError]] = []
     for path in files:
         try:
-            loaded.append((path.name, load_declaration(path)))
+            loaded.append((path.name, load_for_review(path)))
         except InputError as exc:
             errors.append((path.name, exc))
     if not files:

@@ -42,7 +42,12 @@ from rcep_origin.origin.result import (
     PartyInForce,
 )
 from rcep_origin.origin.rvc import RVC_ROLES, RvcCalculation, RvcFigure
-from rcep_origin.origin.valuation import ValuedDeclaration, ValuedMaterial, value_declaration
+from rcep_origin.origin.valuation import (
+    MaterialsExceedFob,
+    ValuedDeclaration,
+    ValuedMaterial,
+    value_declaration,
+)
 
 __all__ = [
     "RVC_ROLES",
@@ -59,6 +64,7 @@ __all__ = [
     "ExclusivelyOriginating",
     "Facts",
     "MaterialChange",
+    "MaterialsExceedFob",
     "MinimalOperations",
     "Outcome",
     "PartyInForce",

@@ -17,12 +17,17 @@ from decimal import Decimal
 from typing import Any
 
 from rcep_origin.declaration import Role
-from rcep_origin.origin.valuation import COST_ELEMENTS, ValuedDeclaration, ValuedMaterial
+from rcep_origin.origin.valuation import (
+    COST_ELEMENTS,
+    VALUE_CONTENT_ROLES,
+    ValuedDeclaration,
+    ValuedMaterial,
+)
 from rcep_origin.trace import Check, Missing, Result, round2
 
 ARTICLE = "Art. 3.5"
 HUNDRED = Decimal(100)
-RVC_ROLES = (Role.COMPONENT, Role.RETAIL_PACKAGING, Role.ACCESSORY, Role.INDIRECT)
+RVC_ROLES = VALUE_CONTENT_ROLES  # transport packing is not taken into account (Art. 3.8(1))
 
 
 @dataclass(frozen=True, slots=True)

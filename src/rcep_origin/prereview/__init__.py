@@ -12,11 +12,16 @@ before submission: HS codes that exist and fit their description, a consistent b
 materials, supplier evidence, production beyond minimal operations, and agreement with the
 exporter's other declarations (``PreReviewContext``).
 
+A declaration whose only defect is a product code missing from its edition cannot be
+determined, but it can be pre-reviewed: ``load_for_review`` / ``parse_for_review`` /
+``validate_for_review`` read it, and the HS checks report the code with the nearest valid ones.
+
 Messages come from gettext catalogues (``locale/``, English and Simplified Chinese), compiled
 with Babel when first used.
 """
 
 from rcep_origin.prereview._i18n import Localizer, resolve_locale
+from rcep_origin.prereview._input import load_for_review, parse_for_review, validate_for_review
 from rcep_origin.prereview._model import Finding, PreReview, Severity, Verdict
 from rcep_origin.prereview._runner import prereview
 from rcep_origin.prereview.catalogue import CHECKS, CheckSpec
@@ -32,6 +37,9 @@ __all__ = [
     "PreReviewContext",
     "Severity",
     "Verdict",
+    "load_for_review",
+    "parse_for_review",
     "prereview",
     "resolve_locale",
+    "validate_for_review",
 ]

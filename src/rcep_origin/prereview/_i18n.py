@@ -74,6 +74,16 @@ class Phrase:
     params: Mapping[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class Titled:
+    """An HS code with its nomenclature title in each language, shown with the title of the
+    reader's language ("8458.11 “Lathes; for removing metal, ...”", "8458.11“数控卧式车床”")."""
+
+    code: str
+    title_en: str | None
+    title_zh: str | None
+
+
 class Localizer:
     """Translates a message id and fills in its values."""
 
@@ -98,6 +108,12 @@ class Localizer:
             return self.text(str(item))
         if isinstance(item, Phrase):
             return self.format(item.message_id, item.params)
+        if isinstance(item, Titled):
+            chinese = self.locale == "zh_Hans"
+            title = (item.title_zh or item.title_en) if chinese else item.title_en
+            if not title:
+                return item.code
+            return f"{item.code}“{title}”" if chinese else f"{item.code} “{title}”"
         if isinstance(item, Decimal):
             return format(item, "f")
         if isinstance(item, date):

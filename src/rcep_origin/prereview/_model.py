@@ -62,7 +62,7 @@ class Finding:
 class PreReview:
     """The outcome of a pre-review. ``determination`` is the engine's verdict on the same
     declaration (run once); it is None only when the engine could not run at all, which a
-    ``BOM_CURRENCY_WITHOUT_RATE`` finding then explains."""
+    ``BOM_CURRENCY_WITHOUT_RATE`` or ``BOM_VALUE_EXCEEDS_FOB`` finding then explains."""
 
     verdict: Verdict
     findings: tuple[Finding, ...]

@@ -15,8 +15,15 @@ from functools import cached_property
 from typing import Any
 
 from rcep_origin.declaration import Declaration, Material, ProductionStep
-from rcep_origin.origin import Determination, Facts, Outcome, ValuedDeclaration
+from rcep_origin.origin import (
+    Determination,
+    Facts,
+    MaterialsExceedFob,
+    Outcome,
+    ValuedDeclaration,
+)
 from rcep_origin.prereview._model import Severity
+from rcep_origin.prereview._spec import CheckSpec
 from rcep_origin.prereview.context import PreReviewContext
 from rcep_origin.rules import RuleSet
 
@@ -42,8 +49,9 @@ class Review:
     context: PreReviewContext | None
     source: str | None
     missing_rates: list[tuple[str, str]]  # (path, currency) of values with no declared rate
-    good: ValuedDeclaration | None  # None when a rate is missing
-    determination: Determination | None  # None when a rate is missing
+    good: ValuedDeclaration | None  # None when a rate is missing or the values contradict
+    determination: Determination | None  # None when the engine could not run (as ``good``)
+    exceeds_fob: MaterialsExceedFob | None = None  # the engine refused the values
     # Filled by the checks that know, read by later ones.
     notes: dict[str, Any] = field(default_factory=dict)
 
@@ -85,18 +93,23 @@ CheckFunction = Callable[[Review], Iterable[Raw]]
 
 @dataclass(frozen=True, slots=True)
 class Registered:
-    codes: tuple[str, ...]
+    specs: tuple[CheckSpec, ...]
     function: CheckFunction
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(spec.code for spec in self.specs)
 
 
 REGISTRY: list[Registered] = []
 
 
-def check(*codes: str) -> Callable[[CheckFunction], CheckFunction]:
-    """Declare a check and the codes it may report (a test holds the catalogue to them)."""
+def check(*specs: CheckSpec) -> Callable[[CheckFunction], CheckFunction]:
+    """Declare a check with the specs of the codes it may report, defined beside it (a test
+    holds each check to its codes)."""
 
     def register(function: CheckFunction) -> CheckFunction:
-        REGISTRY.append(Registered(codes, function))
+        REGISTRY.append(Registered(specs, function))
         return function
 
     return register

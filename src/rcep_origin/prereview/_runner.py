@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from rcep_origin.declaration import Declaration
-from rcep_origin.origin import Determination, ValuedDeclaration, determine, value_declaration
-from rcep_origin.prereview import checks  # noqa: F401  (registers the checks)
+from rcep_origin.origin import (
+    Determination,
+    MaterialsExceedFob,
+    ValuedDeclaration,
+    determine,
+    value_declaration,
+)
 from rcep_origin.prereview._i18n import Localizer
 from rcep_origin.prereview._model import Finding, PreReview, jsonable, verdict_of
 from rcep_origin.prereview._review import REGISTRY, Raw, Review
@@ -39,9 +44,14 @@ def prereview(
     unconvertible = missing_rates(declaration)
     good: ValuedDeclaration | None = None
     determination: Determination | None = None
+    exceeds: MaterialsExceedFob | None = None
     if not unconvertible:
-        good = value_declaration(declaration)
-        determination = determine(declaration, ruleset=rules)
+        try:
+            good = value_declaration(declaration)
+        except MaterialsExceedFob as exc:  # the engine refuses it: BOM_VALUE_EXCEEDS_FOB
+            exceeds = exc
+        else:
+            determination = determine(declaration, ruleset=rules)
     review = Review(
         declaration=declaration,
         ruleset=rules,
@@ -50,6 +60,7 @@ def prereview(
         missing_rates=unconvertible,
         good=good,
         determination=determination,
+        exceeds_fob=exceeds,
     )
     raws = [raw for registered in REGISTRY for raw in registered.function(review)]
     localizer = Localizer(lang)

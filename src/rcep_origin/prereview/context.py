@@ -8,6 +8,7 @@ what its store holds (``ContextLine`` is plain data, so it needs no declaration 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -28,21 +29,31 @@ class ContextLine:
     originating: bool | None
 
 
-def _normalised(text: str) -> str:
-    return re.sub(r"[\W_]+", " ", text.casefold()).strip()
+def normalised_description(text: str) -> str:
+    """A description as compared: compatibility forms folded (full-width letters and digits,
+    as Chinese input methods type them, become ASCII), case folded, punctuation and spacing
+    reduced to single spaces. "AC servo motor SGM7J-08A" and "ac servo motor  sgm7j 08a" match."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return re.sub(r"[\W_]+", " ", folded).strip()
+
+
+def normalised_part_number(text: str) -> str:
+    """A part number as compared: folded like a description, with every separator dropped
+    ("SGM7J-08A", "sgm7j 08a" and "SGM7J08A" are one part)."""
+    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text).casefold())
 
 
 def item_key(part_number: str | None, description: str) -> str | None:
     """What identifies a part across declarations: its part number, else its description (a
     line with neither cannot be matched)."""
-    if part_number:
-        return "part:" + _normalised(part_number)
-    text = _normalised(description)
+    if part_number and normalised_part_number(part_number):
+        return "part:" + normalised_part_number(part_number)
+    text = normalised_description(description)
     return "description:" + text if text else None
 
 
 def supplier_key(supplier: str | None) -> str | None:
-    return _normalised(supplier) or None if supplier else None
+    return normalised_description(supplier) or None if supplier else None
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,13 @@
-"""The checks, one module per group. Importing this package registers every check, in the order
-of the catalogue's groups."""
+"""The checks, one module per group. Importing this package registers every check; the runner
+lists them in this order (HS classification, bill of materials, evidence, production, the
+engine's verdict, consistency across declarations), which is the order findings of one severity
+are reported in."""
 
-from rcep_origin.prereview.checks import (  # noqa: F401  (imported to register the checks)
-    bom,
-    consistency,
-    evidence,
+from rcep_origin.prereview.checks import (  # noqa: F401, I001  (imported to register, in order)
     hs,
+    bom,
+    evidence,
     production,
     verdict,
+    consistency,
 )

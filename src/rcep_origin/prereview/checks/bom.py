@@ -10,7 +10,8 @@ from rcep_origin.errors import CurrencyError
 from rcep_origin.money import FxTable, Money
 from rcep_origin.origin import RVC_ROLES
 from rcep_origin.prereview._review import Raw, Review, check
-from rcep_origin.prereview.context import item_key
+from rcep_origin.prereview._spec import REJECT, WARN, spec
+from rcep_origin.prereview.context import normalised_description, normalised_part_number
 from rcep_origin.prereview.thresholds import FX_INVERSE_TOLERANCE, FX_STALE_DAYS
 
 # Packing for transport is not taken into account at all (Art. 3.8(1)); an indirect material
@@ -52,7 +53,22 @@ def missing_rates(declaration: Declaration) -> list[tuple[str, str]]:
     return missing
 
 
-@check("BOM_EMPTY")
+BOM_EMPTY = spec(
+    "BOM_EMPTY",
+    "bom",
+    REJECT,
+    "Art. 3.2(b), (c)",
+    "a good that is not wholly obtained lists the materials it is made from",
+    "The bill of materials lists no component, and the good is not claimed wholly obtained.",
+    "List every material used in production, with its HS code, value and origin.",
+    why=(
+        "A good that is not wholly obtained is produced from materials (Art. 3.2(b), (c)): "
+        "without them no criterion can be tested."
+    ),
+)
+
+
+@check(BOM_EMPTY)
 def bom_empty(review: Review) -> Iterator[Raw]:
     """Art. 3.2(b), (c): a good that is not wholly obtained is made from materials. (The
     declaration contract refuses such a document; this catches one built without it.)"""
@@ -67,7 +83,42 @@ def bom_empty(review: Review) -> Iterator[Raw]:
         )
 
 
-@check("BOM_VALUE_MISSING", "BOM_ZERO_VALUE")
+BOM_VALUE_MISSING = spec(
+    "BOM_VALUE_MISSING",
+    "bom",
+    REJECT,
+    "Art. 3.5(3); Art. 3.7; Art. 2.6",
+    "every material has a value",
+    "{count} material(s) have no value: {materials}.",
+    "Declare each material's value (CIF at importation, or the earliest price paid in the "
+    "Party, Art. 3.5(3)); the RVC, de minimis and Art. 2.6 need them.",
+    why=(
+        "The bill of materials is incomplete: the RVC (Art. 3.5), the de minimis tolerance "
+        "(Art. 3.7) and the Art. 2.6 value content cannot be computed from it, and an issuing "
+        "body does not accept a bill of materials without the values the criterion is checked "
+        "on."
+    ),
+)
+
+
+BOM_ZERO_VALUE = spec(
+    "BOM_ZERO_VALUE",
+    "bom",
+    WARN,
+    "Art. 3.5(2), (3); Customs Valuation Agreement",
+    "no material is declared with a value of zero",
+    "{count} material(s) are declared with a value of zero: {materials}.",
+    "Declare the price paid or payable; a material supplied free of charge still has a "
+    "customs value.",
+    why=(
+        "A zero is the declaration's own statement of the price: it may be a placeholder or a "
+        "free supply whose value must be added, but it is not a contradiction; the RVC "
+        "findings show whether the value content depends on it."
+    ),
+)
+
+
+@check(BOM_VALUE_MISSING, BOM_ZERO_VALUE)
 def bom_values(review: Review) -> Iterator[Raw]:
     missing: list[tuple[str, str]] = []
     zero: list[tuple[str, str]] = []
@@ -89,31 +140,121 @@ def bom_values(review: Review) -> Iterator[Raw]:
             )
 
 
-@check("BOM_DUPLICATE_PART")
-def duplicate_parts(review: Review) -> Iterator[Raw]:
-    groups: dict[str, list[tuple[str, Material]]] = {}
-    for path, material in review.materials():
-        key = item_key(material.part_number, "") if material.part_number else None
-        if key is not None:
-            groups.setdefault(key, []).append((path, material))
-    for lines in groups.values():
-        if len(lines) < 2:
-            continue
-        part_number = lines[0][1].part_number
+BOM_DUPLICATE_PART = spec(
+    "BOM_DUPLICATE_PART",
+    "bom",
+    WARN,
+    "Art. 3.5 (each material counted once)",
+    "no part number is listed twice (part numbers compared without case, spacing or separators)",
+    "Part number {part_number} is listed {count} times: {materials}.",
+    "Merge the lines into one with the total quantity and value, or correct the part numbers.",
+    why=(
+        "The same part on two lines with compatible codes changes no classification test and "
+        "the values still add up; it is worth a look (counted twice?), not a refusal."
+    ),
+)
+
+BOM_HS_INCONSISTENT = spec(
+    "BOM_HS_INCONSISTENT",
+    "bom",
+    REJECT,
+    "Annex 3A, headnotes (the change is tested on each material's code); HS General "
+    "Interpretative Rules 1 and 6",
+    "the same item (the same part number, or the same description) has one HS code within a "
+    "bill of materials",
+    "{item} is classified under {codes} in this bill of materials: {materials}.",
+    "Classify the item once and use that code on every line; if they are different items, "
+    "tell them apart in the description or part number.",
+    why=(
+        "One item has one classification (General Interpretative Rules 1 and 6): two codes for "
+        "it in one bill of materials means one is wrong. Reject when a line is a "
+        "non-originating component, whose code the change of classification is tested on; "
+        "warn when none is, since then the codes decide nothing."
+    ),
+)
+
+
+def _compatible(a: str, b: str) -> bool:
+    """Codes agree when one refines the other ("84.71" and "8471.30")."""
+    x, y = a.replace(".", ""), b.replace(".", "")
+    return x.startswith(y) or y.startswith(x)
+
+
+def _groups(review: Review) -> Iterator[tuple[str, str, list[tuple[str, Material]]]]:
+    """Lines that name the same item: by part number, then by description (each set of lines
+    once). Yields (kind, the item as declared, the lines)."""
+    seen: set[tuple[str, ...]] = set()
+    for kind in ("part", "description"):
+        groups: dict[str, list[tuple[str, Material]]] = {}
+        for path, material in review.materials():
+            if kind == "part":
+                key = normalised_part_number(material.part_number or "")
+            else:
+                key = normalised_description(material.description)
+            if key:
+                groups.setdefault(key, []).append((path, material))
+        for lines in groups.values():
+            paths = tuple(path for path, _ in lines)
+            if len(lines) < 2 or paths in seen:
+                continue
+            seen.add(paths)
+            first = lines[0][1]
+            yield kind, (first.part_number if kind == "part" else first.description) or "", lines
+
+
+@check(BOM_DUPLICATE_PART, BOM_HS_INCONSISTENT)
+def same_item(review: Review) -> Iterator[Raw]:
+    """Lines naming the same item. Codes that do not refine one another: BOM_HS_INCONSISTENT
+    (warn when no line is a non-originating component). Otherwise the same part number twice:
+    BOM_DUPLICATE_PART. The same description under the same code on two lines is no finding
+    (two suppliers of one screw)."""
+    for kind, item, lines in _groups(review):
         ids = [material.id for _, material in lines]
-        yield Raw(
-            "BOM_DUPLICATE_PART",
-            params={"part_number": part_number, "count": len(lines), "materials": ids},
-            fields=tuple(f"{path}.part_number" for path, _ in lines),
-            data={
-                "part_number": part_number,
-                "materials": ids,
-                "hs_codes": sorted({m.hs_code for _, m in lines if m.hs_code}),
-            },
-        )
+        codes = list(dict.fromkeys(m.hs_code for _, m in lines if m.hs_code))
+        clash = any(not _compatible(a, b) for a in codes for b in codes)
+        if clash:
+            decisive = any(m.role is Role.COMPONENT and m.originating is not True for _, m in lines)
+            shown = item if kind == "description" else f"{item} ({lines[0][1].description})"
+            yield Raw(
+                "BOM_HS_INCONSISTENT",
+                params={"item": f"“{shown}”", "codes": codes, "materials": ids},
+                fields=tuple(f"{path}.hs_code" for path, _ in lines),
+                data={
+                    "matched_by": kind,
+                    "item": item,
+                    "materials": ids,
+                    "hs_codes": {m.id: m.hs_code for _, m in lines},
+                    "decisive": decisive,
+                },
+                severity=None if decisive else WARN,
+            )
+        elif kind == "part":
+            yield Raw(
+                "BOM_DUPLICATE_PART",
+                params={"part_number": item, "count": len(lines), "materials": ids},
+                fields=tuple(f"{path}.part_number" for path, _ in lines),
+                data={"part_number": item, "materials": ids, "hs_codes": sorted(codes)},
+            )
 
 
-@check("BOM_HS_MISSING")
+BOM_HS_MISSING = spec(
+    "BOM_HS_MISSING",
+    "bom",
+    WARN,
+    "Annex 3A, headnote 5",
+    "every non-originating component has an HS code to test the change of classification",
+    "{count} non-originating material(s) have no HS code, so the change in tariff "
+    "classification cannot be tested: {materials}.",
+    "Declare the HS code (at least the heading) of every non-originating material.",
+    why=(
+        "The engine already treats the line as not making the change (Annex 3A headnotes), so "
+        "its verdict, and CTC_FAILS or UNDECIDABLE, carry the legal effect; this finding "
+        "names the lines to complete."
+    ),
+)
+
+
+@check(BOM_HS_MISSING)
 def hs_missing(review: Review) -> Iterator[Raw]:
     """Annex 3A headnote 5: the change is tested on every non-originating component's code."""
     lines = [
@@ -133,29 +274,67 @@ def hs_missing(review: Review) -> Iterator[Raw]:
         )
 
 
-@check("BOM_VALUE_EXCEEDS_FOB")
+BOM_VALUE_EXCEEDS_FOB = spec(
+    "BOM_VALUE_EXCEEDS_FOB",
+    "bom",
+    REJECT,
+    "Art. 3.5; Art. 3.1 (FOB value)",
+    "the materials together are worth no more than the good's FOB value",
+    "The materials are worth {total} {currency}, more than the FOB value of {fob} {currency}.",
+    "Check the units, quantities and currencies of the material values (a value per batch "
+    "instead of per unit is a common slip), and the FOB value.",
+    why=(
+        "The values contradict each other (materials cannot be worth more than the good), so "
+        "at least one is wrong, and the RVC, the de minimis tolerance and the Art. 2.6 value "
+        "content all rest on them; 'determine' refuses such a declaration as bad input."
+    ),
+)
+
+
+@check(BOM_VALUE_EXCEEDS_FOB)
 def value_exceeds_fob(review: Review) -> Iterator[Raw]:
-    """The materials counted in an RVC (Art. 3.5; transport packing left out, Art. 3.8(1)),
-    converted at the declared rates, cannot together be worth more than the good."""
-    good = review.good
-    if good is None:
+    """The materials counted in the value content (Art. 3.5; transport packing left out, Art.
+    3.8(1)), converted at the declared rates, are worth more than the good: the engine refuses
+    the declaration (``MaterialsExceedFob``), so there is no verdict."""
+    exceeded = review.exceeds_fob
+    if exceeded is None:
         return
-    counted = [m for m in good.materials if m.role in RVC_ROLES and m.value is not None]
-    total = sum((m.value for m in counted if m.value is not None), Decimal(0))
-    if total > good.fob:
-        yield Raw(
-            "BOM_VALUE_EXCEEDS_FOB",
-            params={
-                "total": total.quantize(Decimal("0.01")),
-                "fob": good.fob,
-                "currency": good.currency,
-            },
-            fields=("fob_value.amount", *(f"{m.path}.value" for m in counted)),
-            data={"materials_total": total, "fob": good.fob, "currency": good.currency},
-        )
+    counted = [
+        path for path, m in review.materials() if m.role in RVC_ROLES and m.value is not None
+    ]
+    yield Raw(
+        "BOM_VALUE_EXCEEDS_FOB",
+        params={
+            "total": exceeded.total.quantize(Decimal("0.01")),
+            "fob": exceeded.fob,
+            "currency": exceeded.currency,
+        },
+        fields=("fob_value.amount", *(f"{path}.value" for path in counted)),
+        data={
+            "materials_total": exceeded.total,
+            "fob": exceeded.fob,
+            "currency": exceeded.currency,
+        },
+    )
 
 
-@check("BOM_CURRENCY_WITHOUT_RATE")
+BOM_CURRENCY_WITHOUT_RATE = spec(
+    "BOM_CURRENCY_WITHOUT_RATE",
+    "bom",
+    REJECT,
+    "Art. 3.5(2)",
+    "every value in another currency than the FOB value has a declared exchange rate",
+    "{field} is in {currency}, but no {currency}→{fob_currency} exchange rate is declared.",
+    "Add the rate to fx_rates ({{from, to, rate, date, source}}), as published for the "
+    "date of exportation.",
+    why=(
+        "A value that cannot be converted to the FOB currency leaves every value-based test "
+        "undecidable (Art. 3.5(2)): the engine cannot run at all."
+    ),
+)
+
+
+@check(BOM_CURRENCY_WITHOUT_RATE)
 def currency_without_rate(review: Review) -> Iterator[Raw]:
     target = review.declaration.fob_value.currency
     for path, currency in review.missing_rates:
@@ -167,7 +346,23 @@ def currency_without_rate(review: Review) -> Iterator[Raw]:
         )
 
 
-@check("FX_RATE_STALE")
+FX_RATE_STALE = spec(
+    "FX_RATE_STALE",
+    "bom",
+    WARN,
+    "Art. 3.5(2); Customs Valuation Agreement, Art. 9",
+    "the exchange rates used are dated close to the declaration date",
+    "The {pair} rate is dated {rate_date}, {days} days from the declaration date {date}.",
+    "Use the rate in effect at the time of exportation (e.g. the customs monthly rate) and "
+    "record its date and source.",
+    why=(
+        "An old rate is still a declared rate; customs convert at the rate in effect at "
+        "exportation and the RVC margin findings show whether the difference matters."
+    ),
+)
+
+
+@check(FX_RATE_STALE)
 def stale_rates(review: Review) -> Iterator[Raw]:
     """Only the rates the engine uses: the one its table picks for each currency converted."""
     declaration = review.declaration
@@ -205,7 +400,22 @@ def stale_rates(review: Review) -> Iterator[Raw]:
             )
 
 
-@check("FX_RATE_CONFLICT")
+FX_RATE_CONFLICT = spec(
+    "FX_RATE_CONFLICT",
+    "bom",
+    WARN,
+    "Art. 3.5(2)",
+    "one currency pair has one rate",
+    "fx_rates declares different {pair} rates: {rates}; the first one is used.",
+    "Keep one rate per currency pair.",
+    why=(
+        "The engine uses the first rate; two rates for one pair are ambiguous, not "
+        "necessarily wrong for the verdict."
+    ),
+)
+
+
+@check(FX_RATE_CONFLICT)
 def conflicting_rates(review: Review) -> Iterator[Raw]:
     rates = review.declaration.fx_rates
     by_pair: dict[tuple[str, str], list[int]] = {}

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 
 from rcep_origin.declaration import Material
 from rcep_origin.prereview._i18n import Phrase, Word
+from rcep_origin.prereview._phrases import ORIGIN_PHRASE
 from rcep_origin.prereview._review import Raw, Review, check
-from rcep_origin.prereview.catalogue import ORIGIN_PHRASE
+from rcep_origin.prereview._spec import WARN, spec
 from rcep_origin.prereview.context import ContextLine, item_key, supplier_key
 
 
@@ -23,7 +24,19 @@ def _item(part_number: str | None, description: str) -> str:
     return part_number if part_number else f"“{description}”"
 
 
-@check("HS_INCONSISTENT_ACROSS_BOMS")
+HS_INCONSISTENT_ACROSS_BOMS = spec(
+    "HS_INCONSISTENT_ACROSS_BOMS",
+    "consistency",
+    WARN,
+    "Annex 3A, headnote 5 (the change is tested on each material's code)",
+    "the same part (part number, else description) has the same HS code everywhere",
+    "{field}: {item} is classified {code} here but {others} in {sources}.",
+    "Classify the same part the same way everywhere; correct whichever declaration is wrong.",
+    why="Either declaration may be the wrong one; this one's verdict stands on its own codes.",
+)
+
+
+@check(HS_INCONSISTENT_ACROSS_BOMS)
 def hs_across(review: Review) -> Iterator[Raw]:
     context = review.context
     if context is None:
@@ -56,7 +69,22 @@ def hs_across(review: Review) -> Iterator[Raw]:
             )
 
 
-@check("ORIGIN_INCONSISTENT_ACROSS_DECLARATIONS")
+ORIGIN_INCONSISTENT_ACROSS_DECLARATIONS = spec(
+    "ORIGIN_INCONSISTENT_ACROSS_DECLARATIONS",
+    "consistency",
+    WARN,
+    "Art. 3.27; Art. 3.24",
+    "the same supply (supplier and part) has the same origin everywhere",
+    "{field}: {item} from {supplier} is declared {origin} here but {others} in {sources}.",
+    "Check the supplier declarations and declare the same origin for the same supply.",
+    why=(
+        "Either declaration may be the wrong one; the supplier declarations decide, and "
+        "EVIDENCE findings cover them."
+    ),
+)
+
+
+@check(ORIGIN_INCONSISTENT_ACROSS_DECLARATIONS)
 def origin_across(review: Review) -> Iterator[Raw]:
     """The same supplier's same part with another origin Party, or originating in one place
     and not in another. An undetermined origin contradicts nothing (it states no origin)."""

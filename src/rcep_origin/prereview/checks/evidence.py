@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 from rcep_origin.declaration import Material, Role
 from rcep_origin.origin import Determination, Outcome, determine
 from rcep_origin.parties import is_party
 from rcep_origin.prereview._i18n import Word
 from rcep_origin.prereview._model import Severity
+from rcep_origin.prereview._phrases import RELIED, RELIED_COUNTRY
 from rcep_origin.prereview._review import Raw, Review, check
-from rcep_origin.prereview.catalogue import RELIED
+from rcep_origin.prereview._spec import INFO, REJECT, WARN, spec
 from rcep_origin.prereview.context import supplier_key
 
 # Materials whose originating status the verdict can rest on, and so needs proof: transport
@@ -35,7 +37,23 @@ def _valid_on(material: Material, day: date) -> bool:
     return declaration.valid_until is None or declaration.valid_until >= day
 
 
-@check("ORIGIN_UNDETERMINED")
+ORIGIN_UNDETERMINED = spec(
+    "ORIGIN_UNDETERMINED",
+    "evidence",
+    WARN,
+    "Art. 3.5(4)",
+    "every material's origin is stated (info when the good qualifies regardless)",
+    "{count} material(s) are of undetermined origin and count as non-originating: {materials}.",
+    "Ask the suppliers for the origin and, for materials originating in a Party, a "
+    "supplier declaration.",
+    why=(
+        "The engine already counts such materials as non-originating (Art. 3.5(4)), so the "
+        "verdict reflects them; information only when the good qualifies anyway."
+    ),
+)
+
+
+@check(ORIGIN_UNDETERMINED)
 def undetermined(review: Review) -> Iterator[Raw]:
     """Art. 3.5(4). Info rather than warn when the engine finds the good originating anyway."""
     lines = [
@@ -55,7 +73,56 @@ def undetermined(review: Review) -> Iterator[Raw]:
         )
 
 
-@check("ORIGIN_PARTY_NOT_RCEP", "EVIDENCE_SUPPLIER_MISMATCH", "EVIDENCE_ORIGIN_MISMATCH")
+ORIGIN_PARTY_NOT_RCEP = spec(
+    "ORIGIN_PARTY_NOT_RCEP",
+    "evidence",
+    REJECT,
+    "Art. 3.2; Art. 3.4",
+    "a material declared originating comes from an RCEP Party, on the BOM and on its "
+    "supplier declaration",
+    "{field} is declared originating, but {party} is not an RCEP Party.",
+    "Set originating to false (the material then counts as non-originating), or correct "
+    "the origin if it was made in a Party.",
+    why=(
+        "A material declared originating in a country that is not a Party contradicts the "
+        "Agreement (Arts. 3.2, 3.4): the declaration cannot stand."
+    ),
+)
+
+
+EVIDENCE_SUPPLIER_MISMATCH = spec(
+    "EVIDENCE_SUPPLIER_MISMATCH",
+    "evidence",
+    WARN,
+    "Art. 3.27 (record keeping)",
+    "the supplier declaration is made by the material's supplier",
+    "{field}: the supplier declaration is made by “{declared_by}”, but the material's "
+    "supplier is “{supplier}”.",
+    "Attach the declaration of the supplier that sold the material, or correct the supplier.",
+    why=(
+        "A supplier declaration from a trader or from the producer behind the supplier can be "
+        "valid evidence, and names are spelt differently; worth a check, not a refusal."
+    ),
+)
+
+
+EVIDENCE_ORIGIN_MISMATCH = spec(
+    "EVIDENCE_ORIGIN_MISMATCH",
+    "evidence",
+    REJECT,
+    "Art. 3.4; Art. 3.27",
+    "the supplier declaration covers the origin the material is declared with",
+    "{field}: the supplier declaration covers origin {covered}, but the material is "
+    "declared from {party}.",
+    "Declare the origin the supplier declaration states, or obtain one that covers {party}.",
+    why=(
+        "The record contradicts the origin declared for the material (Arts. 3.4, 3.27): one "
+        "of the two is wrong."
+    ),
+)
+
+
+@check(ORIGIN_PARTY_NOT_RCEP, EVIDENCE_SUPPLIER_MISMATCH, EVIDENCE_ORIGIN_MISMATCH)
 def declared_origin(review: Review) -> Iterator[Raw]:
     for path, material in review.materials():
         statement = material.supplier_declaration
@@ -109,9 +176,48 @@ def declared_origin(review: Review) -> Iterator[Raw]:
             )
 
 
-@check("EVIDENCE_MISSING", "EVIDENCE_EXPIRED")
+EVIDENCE_MISSING = spec(
+    "EVIDENCE_MISSING",
+    "evidence",
+    WARN,
+    "Art. 3.27 (record keeping); Art. 3.24 (verification)",
+    "every material declared originating has a supplier declaration (reject when the "
+    "verdict depends on them)",
+    "{count} material(s) are declared originating without a supplier declaration: {materials}.",
+    "Obtain a supplier declaration (reference, supplier, issue date, validity) for each, "
+    "or declare them non-originating.",
+    why=(
+        "The supplier declaration may exist and only be missing from the file (Art. 3.27 "
+        "record keeping): warn; reject when the verdict depends on those materials (counted "
+        "as of undetermined origin, the outcome, criterion or RCEP country of origin would "
+        "change)."
+    ),
+)
+
+
+EVIDENCE_EXPIRED = spec(
+    "EVIDENCE_EXPIRED",
+    "evidence",
+    REJECT,
+    "Art. 3.27 (record keeping); Art. 3.24 (verification)",
+    "each supplier declaration is valid on the declaration date (reject when the verdict "
+    "depends on it)",
+    "{field}: supplier declaration {reference} covers {issued} to {valid_until}, not the "
+    "declaration date {date}.",
+    "Obtain a supplier declaration valid on {date}.",
+    why=(
+        "The declaration relies on a record that does not cover its date: the material's "
+        "originating status is then unsupported on the day it matters (Arts. 3.24, 3.27), and "
+        "an issuing body refuses an expired supplier declaration."
+    ),
+)
+
+
+@check(EVIDENCE_MISSING, EVIDENCE_EXPIRED)
 def supplier_declarations(review: Review) -> Iterator[Raw]:
-    """Warn by default; reject when the verdict depends on the materials concerned."""
+    """EVIDENCE_MISSING warns, and rejects when the verdict depends on the materials concerned:
+    counted as of undetermined origin, the good would no longer be originating, or its RCEP
+    country of origin would change. EVIDENCE_EXPIRED always rejects (see its ``why``)."""
     day = review.declaration.date
     missing: list[tuple[int, Material]] = []
     expired: list[tuple[int, Material]] = []
@@ -125,13 +231,28 @@ def supplier_declarations(review: Review) -> Iterator[Raw]:
     if not missing and not expired:
         return
     severity: Severity | None = None
-    suffix = None
+    suffix: tuple[str, dict[str, Any]] | None = None
     data: dict[str, object] = {}
     without = _without_evidence(review, {i for i, _ in missing + expired})
-    if without is not None and without.outcome is not Outcome.ORIGINATING:
-        severity = Severity.REJECT
-        suffix = (RELIED, {"outcome": _outcome_word(without.outcome)})
-        data["without_evidence"] = {"outcome": without.outcome.value, "summary": without.summary}
+    determination = review.determination
+    if without is not None and determination is not None:
+        if without.outcome is not Outcome.ORIGINATING:
+            suffix = (RELIED, {"outcome": _outcome_word(without.outcome)})
+        elif without.rcep_country_of_origin != determination.rcep_country_of_origin:
+            suffix = (
+                RELIED_COUNTRY,
+                {
+                    "country": without.rcep_country_of_origin or Word("none"),
+                    "declared": determination.rcep_country_of_origin,
+                },
+            )
+        if suffix is not None:
+            severity = Severity.REJECT
+            data["without_evidence"] = {
+                "outcome": without.outcome.value,
+                "rcep_country_of_origin": without.rcep_country_of_origin,
+                "summary": without.summary,
+            }
     if missing:
         ids = [material.id for _, material in missing]
         yield Raw(
@@ -168,7 +289,6 @@ def supplier_declarations(review: Review) -> Iterator[Raw]:
                 "date": day,
                 **data,
             },
-            severity=severity,
             message_suffix=suffix,
         )
 
@@ -195,7 +315,54 @@ def _without_evidence(review: Review, indexes: set[int]) -> Determination | None
     )
 
 
-@check("FIRMWARE_LOG_MISSING", "PRODUCTION_LOG_MISSING", "LOG_NOT_HASHED")
+FIRMWARE_LOG_MISSING = spec(
+    "FIRMWARE_LOG_MISSING",
+    "evidence",
+    REJECT,
+    "Art. 3.27 (record keeping); Art. 3.6 (the substantive step must be shown)",
+    "a good whose value relies on software integration comes with its firmware log",
+    "The good's value relies on software integration, but no firmware log is attached.",
+    "Attach the firmware log (evidence.firmware_log: reference, version, sha256) showing "
+    "what was installed in {party}.",
+    why=(
+        "The declaration itself says the good's value relies on software integrated in the "
+        "exporting Party; without the record of that step (Art. 3.27) the substantive "
+        "operation it claims cannot be shown, and an issuing body does not accept an "
+        "operation it cannot see."
+    ),
+)
+
+
+PRODUCTION_LOG_MISSING = spec(
+    "PRODUCTION_LOG_MISSING",
+    "evidence",
+    WARN,
+    "Art. 3.27 (record keeping)",
+    "a production log backs the production the verdict relies on (info for wholly "
+    "obtained goods and goods produced exclusively from originating materials)",
+    "No production log is attached for the production in {party}.",
+    "Attach the production log (evidence.production_log: reference, sha256).",
+    why=(
+        "The production steps are declared; the log is the record produced on request (Art. "
+        "3.24), not a condition of the verdict. Information only for wholly obtained goods "
+        "and goods produced exclusively from originating materials."
+    ),
+)
+
+
+LOG_NOT_HASHED = spec(
+    "LOG_NOT_HASHED",
+    "evidence",
+    INFO,
+    "Art. 3.27 (record keeping)",
+    "an attached log carries its SHA-256, so it can be shown unchanged later",
+    "The {log} has no SHA-256, so it cannot be shown later that it was not changed.",
+    "Add the log file's SHA-256 (evidence.{key}.sha256).",
+    why="The log is attached; a hash only makes it provable later that it was not changed.",
+)
+
+
+@check(FIRMWARE_LOG_MISSING, PRODUCTION_LOG_MISSING, LOG_NOT_HASHED)
 def logs(review: Review) -> Iterator[Raw]:
     declaration = review.declaration
     evidence = declaration.evidence
@@ -233,7 +400,24 @@ def logs(review: Review) -> Iterator[Raw]:
             )
 
 
-@check("CUMULATION_RELIED")
+CUMULATION_RELIED = spec(
+    "CUMULATION_RELIED",
+    "evidence",
+    INFO,
+    "Art. 3.4",
+    "the verdict relies on cumulation, whose materials need their own proof of origin",
+    "The verdict relies on cumulation: materials originating in other Parties count as "
+    "originating ({materials}).",
+    "Keep the proof of origin of these materials (certificate, declaration of origin or "
+    "supplier declaration).",
+    why=(
+        "Cumulation is lawful (Art. 3.4); the finding reminds that the materials concerned "
+        "need their own proof of origin."
+    ),
+)
+
+
+@check(CUMULATION_RELIED)
 def cumulation(review: Review) -> Iterator[Raw]:
     """Art. 3.4: the verdict relied on materials of other Parties (the engine's ``Cumulation``
     fact names them); their proofs of origin matter all the more."""
