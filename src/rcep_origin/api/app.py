@@ -17,6 +17,7 @@ from rcep_origin.api.guard import Guard
 from rcep_origin.api.settings import Settings
 from rcep_origin.authority import Authority, Database
 from rcep_origin.rules import load_ruleset
+from rcep_origin.web import console
 
 log = logging.getLogger("rcep_origin.api")
 
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(routes.router)
     app.include_router(legislation.router)
     app.include_router(public.router)
+    app.include_router(console.router)  # HTML pages, outside the OpenAPI document
     _instrument(app, settings)
     _truthful_openapi(app)
     return app

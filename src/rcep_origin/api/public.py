@@ -12,7 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from rcep_origin.api.context import StrictJsonRoute, authority, raw_body
 from rcep_origin.api.problems import PUBLIC
 from rcep_origin.authority import Authority, HealthView, NotFound, VerificationView
-from rcep_origin.web.pages import render_verification_page
+from rcep_origin.web.pages import page_language, render_verification_page
 
 router = APIRouter(route_class=StrictJsonRoute)
 AuthorityDep = Annotated[Authority, Depends(authority)]
@@ -64,10 +64,13 @@ def verify_number(number: str, request: Request, found: AuthorityDep) -> Respons
         report = found.verify_number(number)
     except NotFound:
         if _wants_html(request):
-            return HTMLResponse(render_verification_page(None, number), status_code=404)
+            return HTMLResponse(
+                render_verification_page(None, number, lang=page_language(request)),
+                status_code=404,
+            )
         raise
     if _wants_html(request):
-        return HTMLResponse(render_verification_page(report, number))
+        return HTMLResponse(render_verification_page(report, number, lang=page_language(request)))
     return JSONResponse(VerificationView.model_validate(report.to_dict()).model_dump(mode="json"))
 
 

@@ -6,6 +6,13 @@ its authorisation rule and its audit entry. The CLI and the HTTP routes are thin
 """
 
 from rcep_origin.authority._authority import Authority
+from rcep_origin.authority._console import (
+    AuditEntryView,
+    CertificateRecordView,
+    CertificateSummaryView,
+    DeclarationRecordView,
+    DeclarationSummaryView,
+)
 from rcep_origin.authority._core import (
     DATABASE_FILE,
     EXPORTER,
@@ -62,14 +69,19 @@ __all__ = [
     "ISSUER",
     "VERIFIER",
     "Application",
+    "AuditEntryView",
     "AuditReport",
     "Authority",
     "AuthorityError",
+    "CertificateRecordView",
+    "CertificateSummaryView",
     "CertificateView",
     "CheckView",
     "Conflict",
     "Database",
     "DeclarationDocumentView",
+    "DeclarationRecordView",
+    "DeclarationSummaryView",
     "DeclarationVersionView",
     "DeclarationView",
     "DeterminationRunView",

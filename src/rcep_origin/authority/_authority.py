@@ -33,6 +33,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from rcep_origin.authority._audit import HEAD_FILE, verify_checkpoints
+from rcep_origin.authority._console import _ConsoleQueries
 from rcep_origin.authority._core import (
     EXPORTER,
     PUBLISHED,
@@ -66,7 +67,7 @@ from rcep_origin.store import schema, sql
 from rcep_origin.store.keystore import StoreError
 
 
-class Authority(_Legislation):
+class Authority(_ConsoleQueries, _Legislation):
     """One issuing body: its register (the database), its keys (the home directory), the rule
     set it decides under, and the issuers it trusts when verifying."""
 

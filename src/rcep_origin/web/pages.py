@@ -4,24 +4,18 @@ certificate carries none, and the page renders nothing else)."""
 
 from __future__ import annotations
 
-from functools import cache
+from datetime import UTC, datetime
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.requests import Request
 
 from rcep_origin.certificates.verification import VerificationReport
+from rcep_origin.web._i18n import COOKIE, Lang, environment, resolve, text
 
 VERDICTS = {
     "valid": ("Valid", "valid"),
     "invalid": ("Not valid", "invalid"),
     "indeterminate": ("Could not be fully checked", "indeterminate"),
 }
-
-
-@cache
-def _environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("rcep_origin.web", "templates"), autoescape=select_autoescape(["html"])
-    )
 
 
 def _headline(report: VerificationReport) -> tuple[str, str]:
@@ -36,16 +30,50 @@ def _headline(report: VerificationReport) -> tuple[str, str]:
     return VERDICTS[report.verdict]
 
 
-def render_verification_page(report: VerificationReport | None, number: str) -> str:
+def page_language(request: Request) -> Lang:
+    """English or Chinese: ``?lang=``, the console's language cookie, ``Accept-Language``."""
+    return resolve(
+        request.query_params.get("lang"),
+        request.cookies.get(COOKIE),
+        request.headers.get("accept-language"),
+    )
+
+
+def render_verification_page(
+    report: VerificationReport | None,
+    number: str,
+    *,
+    lang: Lang = "en",
+    checked_at: datetime | None = None,
+) -> str:
     headline, css = ("Unknown certificate", "invalid") if report is None else _headline(report)
+    moment = checked_at or datetime.now(UTC)
     return (
-        _environment()
+        environment(lang)
         .get_template("verify.html")
         .render(
             number=number,
             report=report,
-            headline=headline,
+            headline=text(lang, headline),
             css=css,
             certificate=None if report is None else report.certificate,
+            checked_at=moment.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            switch_url=f"?lang={'en' if lang == 'zh' else 'zh'}",
+            download_url=f"/verify/{number}/certificate.json",
+            check_names=CHECK_NAMES,
+            results=RESULTS,
         )
     )
+
+
+# The verification pipeline's checks and results, as the page names them.
+CHECK_NAMES = {
+    "format": "Format",
+    "issuer": "Issuer",
+    "signature": "Signature",
+    "key": "Signing key",
+    "validity": "Validity",
+    "status": "Status",
+    "register": "Register",
+}
+RESULTS = {"pass": "passed", "fail": "failed", "unknown": "not checked"}
