@@ -570,3 +570,17 @@ def test_after_a_key_is_revoked_the_status_lists_are_signed_again_with_the_new_k
         _cli("certificate", "verify", str(out / f"{number}.json"), "--home", str(home)).exit_code
         == 1
     )
+
+
+def test_a_good_whose_rule_is_not_in_the_rule_set_is_refused_as_undecidable(
+    actors: Actors,
+) -> None:
+    """The catalogue's gap is not the exporter's fault: 'undecidable', not 'not originating'."""
+    lathe = json.loads((ROOT / "tests" / "data" / "golden-cnc-lathe.json").read_text())
+    declaration_id = submit(actors, body=lathe)
+    request_id = actors.call(
+        "acme", "POST", "/v1/certificate-requests", json=application(declaration_id)
+    ).json()["request_id"]
+    refused = actors.call("ccpit", "POST", f"/v1/certificate-requests/{request_id}/issue")
+    assert refused.status_code == 422 and refused.json()["type"].endswith("/undecidable")
+    assert "undecidable" in refused.json()["detail"]

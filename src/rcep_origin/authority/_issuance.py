@@ -211,7 +211,7 @@ class _Issuance(_Declarations):
                     raise Refused(
                         "The certificate cannot be issued",
                         exc.message,
-                        kind="not-originating",
+                        kind=exc.kind,
                         field=exc.path,
                     ) from None
                 return _request_view(row, issued)
@@ -271,6 +271,7 @@ class _Issuance(_Declarations):
             issued.certificate.number,
             {"request": row.id, "credential_sha256": sql.sha256_json(issued.credential)},
         )
+        self._on_issued(work, [issued])
         return issued
 
     def issue_application(
@@ -286,7 +287,7 @@ class _Issuance(_Declarations):
                 raise Refused(
                     "The certificate cannot be issued",
                     exc.message,
-                    kind="not-originating",
+                    kind=exc.kind,
                     field=exc.path,
                 ) from None
             for item in issued:
@@ -296,6 +297,7 @@ class _Issuance(_Declarations):
                     item.certificate.number,
                     {"credential_sha256": sql.sha256_json(item.credential)},
                 )
+            self._on_issued(work, issued)
             return issued
 
     # -- certificates and their status -----------------------------------------------------
@@ -385,7 +387,18 @@ class _Issuance(_Declarations):
                 number,
                 {"purpose": purpose, "flagged": flagged, "reason": reason},
             )
+            self._on_status_changed(work, number, purpose, flagged, reason)
             return StatusView(number=number, purpose=purpose, flagged=flagged)
+
+    # Hooks run inside the transaction of an issuance or a status change, for what must commit
+    # with it (the exchange's outbox, authority/_outbox.py); nothing here.
+    def _on_issued(self, work: _Work, issued: list[IssuedCertificate]) -> None:
+        return None
+
+    def _on_status_changed(
+        self, work: _Work, number: str, purpose: str, flagged: bool, reason: str
+    ) -> None:
+        return None
 
 
 def _still_open(row: schema.CertificateRequestRow) -> None:

@@ -28,7 +28,17 @@ from rcep_origin.origin import Determination
 
 
 class IssuanceRefused(InputError):
-    """The application cannot be certified: a good is not originating, or the details clash."""
+    """The application cannot be certified: a good is not originating, its origin cannot be
+    decided, or the details clash. ``kind`` says which, as a stable word (HTTP problem types)."""
+
+    kind = "not-originating"
+
+
+class OriginUndecidable(IssuanceRefused):
+    """A good's origin cannot be decided (e.g. its rule is not in the rule set): not a finding
+    that it is not originating, and said differently."""
+
+    kind = "undecidable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +88,9 @@ def build_certificate(
             )
         if verdict.originating is None:
             # Undecidable is not "not originating": often the rule set lacks the good's row.
-            raise IssuanceRefused(f"the good's origin is undecidable: {verdict.summary}", path=path)
+            raise OriginUndecidable(
+                f"the good's origin is undecidable: {verdict.summary}", path=path
+            )
         if verdict.originating is not True or verdict.criterion is None:
             raise IssuanceRefused(f"the good is not originating: {verdict.summary}", path=path)
         if verdict.rcep_country_of_origin is None:
@@ -107,6 +119,7 @@ def build_certificate(
                     inputs_sha256=verdict.inputs_sha256,
                     ruleset_version=verdict.ruleset_version,
                     engine_version=verdict.engine_version,
+                    evidence_leaves=item.evidence_leaves,
                 ),
             )
         )
