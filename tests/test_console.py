@@ -336,6 +336,7 @@ def test_an_exporter_applies_and_the_issuing_body_issues(
     sign_in(client, console.keys["ccpit"])
     queue = client.get("/console/requests")
     assert request_url in queue.text
+    assert "Pre-review: Warn" in queue.text, "each good's pre-review in the queue"
     detail = client.get(request_url)
     assert "EVIDENCE_MISSING" in detail.text, "the queue shows each good's pre-review"
     issued = client.post(f"{request_url}/issue", data={"csrf_token": csrf_of(detail.text)})
@@ -477,3 +478,44 @@ def test_article_references_read_as_chinese_citations() -> None:
     assert article("zh", "Art. 2.6(2)-(3)") == "第2.6条第2至3款"
     assert article("zh", "Annex 3A, Headnotes 4 and 8") == "附件3A总注释第4、8条"
     assert article("en", "Art. 3.7") == "Art. 3.7"
+
+
+# --- accessibility -------------------------------------------------------------------------------
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_text_colours_meet_wcag_aa_contrast() -> None:
+    css = (SRC / "static" / "console.css").read_text("utf-8")
+    colours = dict(re.findall(r"--([a-z_]+): (#[0-9a-f]{6})", css))
+    for text_colour in ("ink", "muted", "brand", "ok", "bad", "warn", "info"):
+        for background in ("#ffffff", colours["bg"]):
+            ratio = contrast(colours[text_colour], background)
+            assert ratio >= 4.5, f"--{text_colour} on {background}: {ratio:.2f}"
+    for background in ("brand", "ok", "bad", "warn"):  # white text on the header, verdicts
+        assert contrast("#ffffff", colours[background]) >= 4.5, background
+
+
+def test_every_form_field_has_a_label(client: TestClient, console: Console) -> None:
+    sign_in(client, console.keys["acme"])
+    url = upload(client).headers["location"].split("?")[0]
+    for path in ("/console/declarations", url, "/console/legislation"):
+        html = client.get(path).text
+        ids = set(re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', html))
+        visible = {
+            i
+            for i in re.findall(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"', html)
+            if i not in ("csrf_token", "version", "declaration_id", "reason", "decision", "back")
+        }
+        labelled = set(re.findall(r'<label for="([^"]+)"', html))
+        assert ids <= labelled, (path, ids - labelled)
+        assert visible <= ids | {"file"}, (path, visible - ids)

@@ -12,6 +12,8 @@ from rcep_origin.authority._console import (
     CertificateSummaryView,
     DeclarationRecordView,
     DeclarationSummaryView,
+    GoodSummaryView,
+    QueueEntryView,
 )
 from rcep_origin.authority._core import (
     DATABASE_FILE,
@@ -86,6 +88,7 @@ __all__ = [
     "DeclarationView",
     "DeterminationRunView",
     "Forbidden",
+    "GoodSummaryView",
     "HealthView",
     "Idempotency",
     "LayerView",
@@ -96,6 +99,7 @@ __all__ = [
     "NotFound",
     "Outcome",
     "PrereviewRunView",
+    "QueueEntryView",
     "Principal",
     "ProposalDecision",
     "Refusal",

@@ -58,6 +58,22 @@ class DeclarationRecordView(View):
     requests: list[RequestView]
 
 
+class GoodSummaryView(View):
+    """A good named in an application, with what the latest runs on its version said."""
+
+    declaration_id: str
+    version: int
+    description: str
+    hs_code: str
+    determination: str | None
+    prereview: str | None
+
+
+class QueueEntryView(View):
+    request: RequestView
+    goods: list[GoodSummaryView]
+
+
 class AuditEntryView(View):
     seq: int
     at: datetime
@@ -213,6 +229,40 @@ class _ConsoleQueries(_Issuance):
                 prereview=_run_view(runs.get((row.id, "prereview"))),
                 requests=requests,
             )
+
+    def queue(self, actor: sql.Principal, state: str | None = None) -> list[QueueEntryView]:
+        """Applications as ``requests`` lists them (an exporter's own, or those of this
+        issuing body's Party), newest first, each good with its latest verdict and pre-review."""
+        found = self.requests(actor, state)
+        with self._work(writes=False) as work:
+            versions = {}
+            for request in found:
+                for item in request.application.get("items", []):
+                    key = (item["declaration_id"], item.get("version"))
+                    row = sql.declaration_version(work.session, *key)
+                    if row is not None:
+                        versions[key] = row
+            runs = _latest_runs(work.session, [row.id for row in versions.values()])
+            out = []
+            for request in reversed(found):
+                goods = []
+                for item in request.application.get("items", []):
+                    row = versions.get((item["declaration_id"], item.get("version")))
+                    if row is None:
+                        continue
+                    product = row.document.get("product", {})
+                    goods.append(
+                        GoodSummaryView(
+                            declaration_id=row.declaration_id,
+                            version=row.version,
+                            description=str(product.get("description", "")),
+                            hs_code=str(product.get("hs_code", "")),
+                            determination=_outcome(runs.get((row.id, "determination"))),
+                            prereview=_outcome(runs.get((row.id, "prereview"))),
+                        )
+                    )
+                out.append(QueueEntryView(request=request, goods=goods))
+            return out
 
     # -- certificates ----------------------------------------------------------------------
 

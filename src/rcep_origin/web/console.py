@@ -608,12 +608,12 @@ def requests(request: Request) -> Response:
         state = state if state in STATES else ("submitted" if user.issuer else None)
         if request.query_params.get("state") == "all":
             state = None
-        found = _authority(request).requests(user.who, state)
+        found = _authority(request).queue(user.who, state)
         return _page(
             request,
             "console/requests.html",
             user,
-            requests=list(reversed(found)),
+            entries=found,
             state=state or "all",
             states=(*STATES, "all"),
         )
