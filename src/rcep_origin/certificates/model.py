@@ -98,6 +98,10 @@ class DeterminationLink(_Model):
     inputs_sha256: Sha256
     ruleset_version: str
     engine_version: str
+    # Issue 16: the issuing body's evidence log leaves (RFC 9162 leaf hashes) of the records the
+    # determination relied on -- the declaration's BOM version, its firmware and production
+    # logs, its supplier declarations -- hashes only; absent on certificates without any.
+    evidence_leaves: list[Sha256] | None = Field(default=None, min_length=1, max_length=64)
 
 
 class GoodsItem(_Model):

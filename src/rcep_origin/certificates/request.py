@@ -12,6 +12,7 @@ from rcep_origin.certificates.model import (
     Invoice,
     Organisation,
     Quantity,
+    Sha256,
     ThirdPartyInvoicing,
     _Model,
 )
@@ -23,6 +24,8 @@ class ItemRequest(_Model):
     quantity: Quantity
     invoice: Invoice
     marks_and_packages: str | None = Field(default=None, max_length=1000)
+    # Set by the issuing body's register, never taken from an application (issue 16).
+    evidence_leaves: list[Sha256] | None = Field(default=None, min_length=1, max_length=64)
 
 
 class Shipment(_Model):

@@ -68,7 +68,8 @@ SCHEMA_FILE = "certificate-of-origin-1.0.xsd"
 
 _ROOT = "certificateOfOrigin"
 _SIGNING_TIME = "signingTime"  # not a Certificate field: when the issuing body signed
-_LIST_ITEMS = {"goods": "goodsItem", "flags": "flag"}  # list field -> its item element
+# A list field and its item element.
+_LIST_ITEMS = {"goods": "goodsItem", "flags": "flag", "evidence_leaves": "leafHash"}
 _SIGNATURE = f"{{{DSIG_NAMESPACE}}}Signature"
 _DS = {"ds": DSIG_NAMESPACE}
 _ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
