@@ -275,9 +275,8 @@ def test_the_title_and_creation_date_come_from_the_certificate(pdf: bytes) -> No
 
 
 def test_characters_the_font_lacks_are_replaced_and_the_reader_told() -> None:
-    exporter = Organisation(
-        name="Công ty TNHH Điện Việt 株式会社\u202e", address="Hà Nội", country="VN"
-    )
+    # Ethiopic: a script of no Party, for which no font is added.
+    exporter = Organisation(name="Công ty TNHH Điện Việt ሰላም\u202e", address="Hà Nội", country="VN")
     certificate = make_certificate(
         number="VN-2026-000001",
         exporting_party="VN",
@@ -289,7 +288,7 @@ def test_characters_the_font_lacks_are_replaced_and_the_reader_told() -> None:
         render_pdf(certificate, signed_credential=credential_for(certificate), verification_url=URL)
     )
     assert "Công ty TNHH Điện Việt" in text
-    assert "\ufffd" in text and "株" not in text and "\u202e" not in text
+    assert "\ufffd" in text and "ሰ" not in text and "\u202e" not in text
     assert "marks a character this font cannot show" in text
 
 
@@ -428,3 +427,121 @@ def test_the_qr_code_on_page_one_decodes_to_the_verification_url(
         text=True,
     )
     assert decoded.stdout.strip().splitlines() == [URL]
+
+
+# --- every script of the Parties (issue 21) ------------------------------------------------------
+
+SCRIPTS = {
+    "Chinese": "苏州精密面板有限公司",
+    "Japanese": "株式会社トヨタ自動車",
+    "Korean": "삼성전자 주식회사",
+    "Thai": "บริษัท สยามออโตเมชั่น จำกัด",
+    "Lao": "ບໍລິສັດ ລາວ ຈໍາກັດ",
+    "Khmer": "ក្រុមហ៊ុន ខ្មែរ",
+    "Myanmar": "မြန်မာ ကုမ္ပဏီ",
+    "Tamil": "சிங்கப்பூர் நிறுவனம்",
+    "Jawi": "شركة بروناي",
+    "Vietnamese": "Công ty TNHH Điện Việt",
+}
+
+
+def _installed(text: str) -> bool:
+    """Whether the fonts for ``text`` are installed (make and CI install them)."""
+    from rcep_origin.certificates import _pdf_fonts
+
+    dirs = tuple(_pdf_fonts.font_dirs())
+    families = (*_pdf_fonts.FALLBACKS, _pdf_fonts.cjk_family("CN"))
+    if all(ord(c) < 0x2000 and not 0x0600 <= ord(c) < 0x0700 for c in text):
+        return True  # DejaVu, shipped
+    return any(_pdf_fonts.font_path(f, "", dirs) is not None for f in families)
+
+
+def _comparable(text: str) -> str:
+    """Text as read back may break a line or a cluster with spaces, and carries bidirectional
+    marks: compare without them."""
+    import unicodedata
+
+    return "".join(
+        c
+        for c in unicodedata.normalize("NFC", text)
+        if not c.isspace() and unicodedata.category(c) != "Cf"
+    )
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_every_script_of_the_parties_prints_and_reads_back(script: str, tmp_path: Path) -> None:
+    name = SCRIPTS[script]
+    if not _installed(name):
+        pytest.skip("the Noto fonts are not installed (fonts-noto-cjk, fonts-noto-core)")
+    certificate = make_certificate(
+        exporter=Organisation(name=name, address=f"{name}, 88 Xinghu Street", country="CN"),
+        goods=[goods_item(1, description=f"{name} control panel parts")],
+        remarks=name,
+    )
+    pdf = render_pdf(
+        certificate, signed_credential=credential_for(certificate), verification_url=URL
+    )
+    (tmp_path / "c.pdf").write_bytes(pdf)
+    read = subprocess.run(
+        ["pdftotext", "-raw", str(tmp_path / "c.pdf"), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert "\ufffd" not in read, "a glyph is missing"
+    text = _comparable(read)
+    if script == "Jawi":  # read back in visual order, right to left, word by word
+        assert all(_comparable(word)[::-1] in text for word in name.split())
+    else:
+        assert _comparable(name) in text
+    assert extract_credential(pdf) == credential_for(certificate)
+
+
+def _render_in_a_new_process(certificate: Certificate) -> bytes:
+    import sys
+
+    script = (
+        "import sys, json\n"
+        "sys.path.insert(0, sys.argv[1])\n"
+        "from test_certificate_pdf import credential_for, URL\n"
+        "from rcep_origin.certificates.model import Certificate\n"
+        "from rcep_origin.certificates.pdf import render_pdf\n"
+        "c = Certificate.model_validate_json(sys.stdin.read())\n"
+        "sys.stdout.buffer.write(render_pdf(c, signed_credential=credential_for(c), "
+        "verification_url=URL))\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script, str(Path(__file__).parent)],
+        input=certificate.model_dump_json().encode(),
+        capture_output=True,
+        check=True,
+    ).stdout
+
+
+def test_the_bytes_never_depend_on_what_the_process_rendered_before() -> None:
+    """Fonts are parsed once per process and their subsets kept: a document is still the same
+    bytes whether it is the first rendered or comes after others (other glyphs, other
+    scripts)."""
+    latin = make_certificate(remarks="Quartz, jade & zinc: 42 boxes.")
+    others = [make_certificate(remarks=f"{text} {n}") for n, text in enumerate(SCRIPTS.values())]
+    fresh = _render_in_a_new_process(latin)
+    for other in others:
+        render_pdf(other, signed_credential=credential_for(other), verification_url=URL)
+    warm = render_pdf(latin, signed_credential=credential_for(latin), verification_url=URL)
+    assert warm == fresh
+    chinese = others[0]
+    assert render_pdf(
+        chinese, signed_credential=credential_for(chinese), verification_url=URL
+    ) == _render_in_a_new_process(chinese)
+
+
+def test_each_font_is_parsed_once_per_process() -> None:
+    from rcep_origin.certificates import _pdf_fonts
+
+    first = make_certificate(remarks="first")
+    render_pdf(first, signed_credential=credential_for(first), verification_url=URL)
+    parsed = dict(_pdf_fonts._TEMPLATES)
+    second = make_certificate(remarks="second, other words")
+    render_pdf(second, signed_credential=credential_for(second), verification_url=URL)
+    assert parsed == _pdf_fonts._TEMPLATES

@@ -26,14 +26,22 @@ Annex 3B item         box on the form
 Reproducible: the creation date is the issue date and no clock is read, so the same inputs give
 the same bytes.
 
-Font: DejaVu Sans Condensed (``fonts/``, copied unmodified from Debian ``fonts-dejavu-extra``
-2.37; licence in ``fonts/LICENSE``), embedded as a subset. It covers Latin with all its
-diacritics (Vietnamese, Malay, Indonesian, Filipino names), Greek and Cyrillic, and the em dash
-and ballot boxes of the form, which fpdf2's Latin-1 core fonts do not. It has no Chinese,
-Japanese, Korean, Thai, Khmer, Lao or Myanmar glyphs: such a character is printed as U+FFFD and
-the page footer says so. Control and invisible format characters (bidirectional overrides) are
-dropped. A value too long for its box (a row never outgrows a page) is cut and ends in "[…]",
-and the footer says so too. In every case the embedded credential keeps the exact text.
+Fonts (``_pdf_fonts``): DejaVu Sans Condensed (``fonts/``, from Debian ``fonts-dejavu-extra``
+2.37; licence in ``fonts/LICENSE``) for Latin with all its diacritics (Vietnamese, Malay,
+Indonesian, Filipino names), Greek and Cyrillic, and the em dash and ballot boxes of the form;
+Noto, from the Debian packages ``fonts-noto-cjk`` and ``fonts-noto-core``, for every other
+script of the Parties -- Chinese, Japanese, Korean, Thai, Lao, Khmer, Myanmar, Tamil, Jawi --
+added to a document only when its text needs them, shaped with HarfBuzz where the script needs
+it. Each font is parsed once per process and embedded as the subset a document uses. A
+character no installed font has is printed as U+FFFD and the page footer says so. Control and
+invisible format characters (bidirectional overrides) are dropped. A value too long for its
+box (a row never outgrows a page) is cut and ends in "[…]", and the footer says so too. In
+every case the embedded credential keeps the exact text.
+
+Fast: a typical one-page certificate renders in some 15 ms. The form's own sentences are
+fitted to their boxes once per process, the goods table is drawn from text already fitted to
+its columns, and a font is written from a compact copy cut down once per set of glyphs. None
+of it changes what a document looks like, and none depends on what was rendered before.
 
 Reading a PDF back (``extract_credential``) treats the file as hostile: it is size-checked before
 parsing, decompression is bounded, and nothing is rendered or executed.
@@ -44,23 +52,22 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
 import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 from decimal import Context, Decimal
-from functools import cache
-from importlib import resources
-from pathlib import Path
-from typing import NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
 import pycountry
 import segno
 from fpdf import FPDF
-from fpdf.enums import Align, MethodReturnValue, TableCellFillMode, XPos, YPos
-from fpdf.fonts import FontFace, TTFFont
+from fpdf.enums import Align, MethodReturnValue, XPos, YPos
+from fpdf.fonts import TTFFont
 from pypdf import PdfReader, apply_configuration, get_configuration
 
+from rcep_origin.certificates import _pdf_fonts
 from rcep_origin.certificates.model import (
     VALIDITY_ARTICLE,
     Certificate,
@@ -213,8 +220,9 @@ _COLUMNS: tuple[tuple[str, float, int], ...] = (
     ("13. Invoice number(s) and date of invoice(s)", 23, 8),
 )
 
-_FONT = "DejaVuCond"
-_FONT_FILES = {"": "DejaVuSansCondensed.ttf", "B": "DejaVuSansCondensed-Bold.ttf"}
+_FONT = _pdf_fonts.PRIMARY.name
+_ALIGNS = (Align.C, Align.L, Align.L, Align.C, Align.C, Align.C, Align.R, Align.L)
+_CELL_PAD = 0.8  # above and below the text of a goods table cell
 # style name: (emphasis, size in points)
 _STYLES = {
     "label": ("B", 6.5),
@@ -222,6 +230,7 @@ _STYLES = {
     "text": ("", 8.0),
     "small": ("", 6.5),
     "cell": ("", 7.2),
+    "heading": ("B", 6.2),
 }
 SHORTENED = " […]"
 
@@ -257,28 +266,183 @@ def _plain(text: str, *, multiline: bool = False) -> str:
     return "".join(out).strip()
 
 
-@cache
-def _font_dir() -> Path:
-    return Path(str(resources.files("rcep_origin.certificates").joinpath("fonts")))
+def _row_height(cells: list[list[str]]) -> float:
+    return max(len(lines) for lines in cells) * _CELL_LINE_HEIGHT + 2 * _CELL_PAD
 
 
-class _Form(FPDF):
+# Texts fitted to boxes (``_Form.fit``): (style, text, width, most lines, fonts) -> (the lines,
+# whether the text was shortened).
+_FITTED: dict[
+    tuple[str, str, float, int, tuple[_pdf_fonts.Family, ...]], tuple[tuple[str, ...], bool]
+] = {}
+_MAX_FITTED = 20_000
+
+# The goods table's headings as fitted to their columns: the same text in the same font every
+# time, so fitted once per process (the lines do not depend on anything else).
+_HEADINGS: dict[tuple[str, float], list[str]] = {}
+
+
+def _heading_lines(form: _Form, text: str, width: float) -> list[str]:
+    key = (text, width)
+    if key not in _HEADINGS:
+        _HEADINGS[key] = form.fit("heading", text, width, 10)
+    return _HEADINGS[key]
+
+
+def _document_text(certificate: Certificate) -> set[str]:
+    """Every character of the certificate's own text, as ``_plain`` leaves it for printing."""
+    chars: set[str] = set()
+
+    def walk(value: object) -> None:
+        if isinstance(value, str):
+            chars.update(_plain(value, multiline=True))
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(certificate.model_dump(mode="json", exclude_none=True))
+    chars.discard("\n")
+    return chars
+
+
+def _coverage(family: _pdf_fonts.Family) -> frozenset[int] | None:
+    """The characters both the family's regular and bold font have glyphs for, or None if it is
+    not installed."""
+    dirs = tuple(_pdf_fonts.font_dirs())
+    covered: frozenset[int] | None = None
+    for style in _pdf_fonts.STYLES:
+        path = _pdf_fonts.font_path(family, style, dirs)
+        if path is None:
+            return None
+        glyphs = _pdf_fonts.template(path, family.face, style, common=family == _PRIMARY).glyphs
+        covered = glyphs if covered is None else covered & glyphs
+    return covered
+
+
+_PRIMARY = _pdf_fonts.PRIMARY
+
+
+def _fallbacks_for(certificate: Certificate) -> tuple[_pdf_fonts.Family, ...]:
+    """The Noto families for the characters of ``certificate`` that DejaVu lacks: only those it
+    needs, in fpdf2's order of trying them."""
+    primary = _coverage(_PRIMARY) or frozenset()
+    needed = {ord(c) for c in _document_text(certificate)} - primary
+    plan: list[_pdf_fonts.Family] = []
+    for family in (*_pdf_fonts.FALLBACKS, _pdf_fonts.cjk_family(certificate.exporting_party)):
+        if not needed:
+            break
+        covered = (_coverage(family) or frozenset()) & needed
+        if covered:
+            plan.append(family)
+            needed -= covered
+    return tuple(plan)
+
+
+class _Fonted(FPDF):
+    """An A4 document with DejaVu and the given Noto fallback families (each font parsed once
+    per process); text is shaped where its script needs it."""
+
+    def __init__(self, fallbacks: tuple[_pdf_fonts.Family, ...]) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.fallbacks = fallbacks
+        self._templates: dict[str, _pdf_fonts.FontTemplate] = {}
+        primary = self._add_family(_PRIMARY)
+        self.printable = primary
+        self.shaping_chars: frozenset[int] = frozenset()
+        for family in fallbacks:
+            covered = self._add_family(family)
+            self.printable |= covered
+            if family.shaping:  # what this family draws: what DejaVu cannot
+                self.shaping_chars |= covered - primary
+        if fallbacks:
+            self.set_fallback_fonts([family.name for family in fallbacks], exact_match=True)
+        self.c_margin = _PAD
+
+    def _add_family(self, family: _pdf_fonts.Family) -> frozenset[int]:
+        dirs = tuple(_pdf_fonts.font_dirs())
+        covered: frozenset[int] | None = None
+        for style in _pdf_fonts.STYLES:
+            path = _pdf_fonts.font_path(family, style, dirs)
+            assert path is not None  # chosen by _fallbacks_for among installed families
+            template = _pdf_fonts.template(path, family.face, style, common=family == _PRIMARY)
+            fontkey = f"{family.name}{style}"
+            self.fonts[fontkey] = template.for_document(self, fontkey)
+            self._templates[fontkey] = template
+            covered = template.glyphs if covered is None else covered & template.glyphs
+            if template.font.is_cff and template.font.is_cid_keyed:
+                self._set_min_pdf_version("1.6")
+        return covered or frozenset()
+
+    def shape_for(self, text: str) -> None:
+        """Shaping (HarfBuzz) on for a text in a script that needs it, off for the rest: it
+        costs, and Latin text needs none."""
+        wanted = not self.shaping_chars.isdisjoint(map(ord, text)) if self.shaping_chars else False
+        if wanted != (self.text_shaping is not None):
+            self.set_text_shaping(wanted)
+
+    def cell(self, w: Any = None, h: Any = None, text: str = "", *args: Any, **kwargs: Any) -> Any:
+        self.shape_for(text)
+        return super().cell(w, h, text, *args, **kwargs)
+
+    def multi_cell(self, w: Any, h: Any = None, text: str = "", *args: Any, **kwargs: Any) -> Any:
+        self.shape_for(text)
+        return super().multi_cell(w, h, text, *args, **kwargs)
+
+    def get_string_width(self, s: str, *args: Any, **kwargs: Any) -> float:
+        self.shape_for(s)
+        return float(super().get_string_width(s, *args, **kwargs))
+
+    def style(self, name: str) -> None:
+        emphasis, size = _STYLES[name]
+        self.set_font(_FONT, emphasis, size)
+
+    def measure(
+        self, style: str, text: str, width: float, max_lines: int
+    ) -> tuple[list[str], bool]:
+        """``text`` wrapped to ``width`` in ``style``: at most ``max_lines`` lines, the last
+        ending in […] if cut; and whether it was cut."""
+        self.style(style)
+        room = width - 2 * self.c_margin
+        segments = text.split("\n")
+        if len(segments) <= max_lines and all(self.get_string_width(x) <= room for x in segments):
+            return segments, False  # the common case, without running the line breaker
+        lines = cast(
+            list[str],
+            self.multi_cell(
+                width, 1, text, dry_run=True, output=MethodReturnValue.LINES, align=Align.L
+            ),
+        )
+        if len(lines) <= max_lines:
+            return lines or [""], False
+        kept = lines[:max_lines]
+        last = kept[-1].rstrip()
+        while last and self.get_string_width(last + SHORTENED) > room:
+            last = last[:-1].rstrip()
+        kept[-1] = last + SHORTENED
+        return kept, True
+
+
+# A document that only measures text (``_Form.fit``), one per set of fallback families. Its
+# line breaker picks glyphs as it goes, so measuring in the document being drawn would make the
+# order of its glyphs, and so its bytes, depend on which texts were measured before.
+_MEASURERS: dict[tuple[_pdf_fonts.Family, ...], _Fonted] = {}
+_MEASURING = threading.Lock()
+
+
+class _Form(_Fonted):
     """One certificate on A4 pages; ``draw`` lays out every box."""
 
     def __init__(self, certificate: Certificate) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
+        super().__init__(_fallbacks_for(certificate))
         self.certificate = certificate
         self.replaced_characters = False
         self.shortened_text = False
-        for style, name in _FONT_FILES.items():
-            self.add_font(_FONT, style, _font_dir() / name)
-        # The characters both the regular and the bold font have glyphs for.
-        cmaps = [set(f.cmap) for f in self.fonts.values() if isinstance(f, TTFFont)]
-        self.printable = frozenset(set.intersection(*cmaps))
         self.set_margins(_MARGIN, _MARGIN, _MARGIN)
         self.set_auto_page_break(True, margin=_BOTTOM)
         self.alias_nb_pages("")  # totals are written after layout, so "{nb}" in data stays text
-        self.c_margin = _PAD
         self.set_line_width(0.25)
         self.set_title(certificate.number)
         self.set_subject("RCEP Certificate of Origin")
@@ -286,6 +450,18 @@ class _Form(FPDF):
         self.set_creator("rcep-origin")
         self.set_lang("en")
         self.set_creation_date(datetime.combine(certificate.issue_date, time(0), tzinfo=UTC))
+
+    def output(self, *args: Any, **kwargs: Any) -> Any:
+        """Each font cut down to the glyphs this document used (fallback fonts it did not use
+        are left out), then written."""
+        for fontkey, template in self._templates.items():
+            font = self.fonts[fontkey]
+            assert isinstance(font, TTFFont)
+            if fontkey.startswith(_FONT) or len(font.subset) > 2:
+                template.prepare_output(font)
+            else:  # only the .notdef and space glyphs every font starts with
+                del self.fonts[fontkey]
+        return super().output(*args, **kwargs)
 
     # -- text -----------------------------------------------------------------------------------
 
@@ -301,33 +477,31 @@ class _Form(FPDF):
                 out.append(REPLACEMENT)
         return "".join(out)
 
-    def style(self, name: str) -> None:
-        emphasis, size = _STYLES[name]
-        self.set_font(_FONT, emphasis, size)
-
     def fit(self, style: str, text: str, width: float, max_lines: int) -> list[str]:
         """``text`` wrapped to ``width``: at most ``max_lines`` lines, the last ending in […] if
-        cut, so that no value, however long or full of line breaks, can outgrow its box or page."""
+        cut, so that no value, however long or full of line breaks, can outgrow its box or page.
+
+        The lines depend on nothing but the arguments and the fonts, so they are kept for the
+        next document: the form's own sentences and labels are fitted once per process."""
+        key = (style, text, width, max_lines, self.fallbacks)
+        found = _FITTED.get(key)
+        if found is None:
+            with _MEASURING:
+                measurer = _MEASURERS.get(self.fallbacks)
+                if measurer is None:
+                    measurer = _MEASURERS[self.fallbacks] = _Fonted(self.fallbacks)
+                    measurer.set_auto_page_break(False)
+                    measurer.add_page()
+                lines, shortened = measurer.measure(style, text, width, max_lines)
+                found = (tuple(lines), shortened)
+                if len(_FITTED) >= _MAX_FITTED:  # and the measurers' memory of widths with it
+                    _FITTED.clear()
+                    _MEASURERS.clear()
+                _FITTED[key] = found
+        if found[1]:
+            self.shortened_text = True
         self.style(style)
-        room = width - 2 * self.c_margin
-        segments = text.split("\n")
-        if len(segments) <= max_lines and all(self.get_string_width(x) <= room for x in segments):
-            return segments  # the common case, without running the line breaker
-        lines = cast(
-            list[str],
-            self.multi_cell(
-                width, 1, text, dry_run=True, output=MethodReturnValue.LINES, align=Align.L
-            ),
-        )
-        if len(lines) <= max_lines:
-            return lines or [""]
-        self.shortened_text = True
-        kept = lines[:max_lines]
-        last = kept[-1].rstrip()
-        while last and self.get_string_width(last + SHORTENED) > room:
-            last = last[:-1].rstrip()
-        kept[-1] = last + SHORTENED
-        return kept
+        return list(found[0])
 
     def prepare(self, width: float, blocks: Sequence[_Block]) -> tuple[list[_Block], float]:
         """The blocks with their text wrapped (and fitted) to ``width``, and the height of the
@@ -532,31 +706,45 @@ class _Form(FPDF):
         return blocks
 
     def draw_goods(self) -> None:
-        """Boxes 6 to 13: one row per good; the table breaks across pages, headings repeated."""
-        headings = FontFace(family=_FONT, emphasis="B", size_pt=6.2, fill_color=(235, 235, 235))
+        """Boxes 6 to 13: one row per good; the table breaks across pages, its headings repeated
+        on each. Every cell's text is fitted to its column first (``fit``), so a row is drawn
+        line by line: fpdf2's table would run its line breaker over every cell twice."""
+        headings = [_heading_lines(self, text, width) for text, width, _ in _COLUMNS]
         rows = [self.goods_row(item) for item in self.certificate.goods]
-        self.style("cell")
-        with self.table(
-            col_widths=tuple(w for _, w, _ in _COLUMNS),
-            width=_WIDTH,
-            align=Align.L,
-            text_align=(Align.C, Align.L, Align.L, Align.C, Align.C, Align.C, Align.R, Align.L),
-            v_align="TOP",
-            line_height=_CELL_LINE_HEIGHT,
-            headings_style=headings,
-            cell_fill_mode=TableCellFillMode.NONE,
-            padding=(0.8, _PAD, 0.8, _PAD),
-            repeat_headings=1,
-        ) as table:
-            heading = table.row()
-            for text, _, _ in _COLUMNS:
-                heading.cell(text, align=Align.L)
-            for cells in rows:
-                row = table.row()
-                for text in cells:
-                    row.cell(text)
+        self.draw_goods_row(headings, heading=True, before=rows[0] if rows else None)
+        for cells in rows:
+            if self.get_y() + _row_height(cells) > self.page_break_trigger:
+                self.add_page()
+                self.draw_goods_row(headings, heading=True)
+            self.draw_goods_row(cells)
 
-    def goods_row(self, item: GoodsItem) -> list[str]:
+    def draw_goods_row(
+        self,
+        cells: list[list[str]],
+        *,
+        heading: bool = False,
+        before: list[list[str]] | None = None,
+    ) -> None:
+        """One row of the goods table at the current position; a heading row is not left alone
+        at the foot of a page (``before``: the row that must follow it)."""
+        height = _row_height(cells)
+        if before is not None and self.get_y() + height + _row_height(before) > (
+            self.page_break_trigger
+        ):
+            self.add_page()
+        x, y = _MARGIN, self.get_y()
+        self.style("heading" if heading else "cell")
+        if heading:
+            self.set_fill_color(235)
+        for lines, (_, width, _), align in zip(cells, _COLUMNS, _ALIGNS, strict=True):
+            self.rect(x, y, width, height, style="DF" if heading else "D")
+            for number, line in enumerate(lines):
+                self.set_xy(x, y + _CELL_PAD + number * _CELL_LINE_HEIGHT)
+                self.cell(width, _CELL_LINE_HEIGHT, line, align=Align.L if heading else align)
+            x += width
+        self.set_xy(_MARGIN, y + height)
+
+    def goods_row(self, item: GoodsItem) -> list[list[str]]:
         quantity = f"{_number(item.quantity.value)} {self.clean(item.quantity.unit)}"
         if item.fob_value is not None:  # Annex 3B(k): only where RVC is applied
             quantity += (
@@ -578,7 +766,7 @@ class _Form(FPDF):
             f"{self.clean(item.invoice.number)}\n{_day(item.invoice.date)}",
         ]
         return [
-            "\n".join(self.fit("cell", text, width, max_lines))
+            self.fit("cell", text, width, max_lines)
             for text, (_, width, max_lines) in zip(texts, _COLUMNS, strict=True)
         ]
 
