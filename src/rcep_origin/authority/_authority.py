@@ -47,6 +47,7 @@ from rcep_origin.authority._errors import (
     NotFound,
     Unavailable,
 )
+from rcep_origin.authority._exchange import _Exchange
 from rcep_origin.authority._legislation import _Legislation
 from rcep_origin.authority._migrate import import_file_register, move_aside
 from rcep_origin.authority._views import (
@@ -67,7 +68,7 @@ from rcep_origin.store import schema, sql
 from rcep_origin.store.keystore import StoreError
 
 
-class Authority(_ConsoleQueries, _Legislation):
+class Authority(_Exchange, _ConsoleQueries, _Legislation):
     """One issuing body: its register (the database), its keys (the home directory), the rule
     set it decides under, and the issuers it trusts when verifying."""
 
