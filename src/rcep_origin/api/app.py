@@ -12,10 +12,10 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from rcep_origin import __version__
-from rcep_origin.api import legislation, problems, public, routes
+from rcep_origin.api import exchange, legislation, problems, public, routes
 from rcep_origin.api.guard import Guard
 from rcep_origin.api.settings import Settings
-from rcep_origin.authority import Authority, Database
+from rcep_origin.authority import Authority, Database, DeliveryWorker
 from rcep_origin.rules import load_ruleset
 from rcep_origin.web import console
 
@@ -53,7 +53,13 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             status_capacity=settings.status_capacity,
         )
         app.state.authority = found
+        # The exchange's delivery worker (issue 20): deliveries leave as soon as they are queued.
+        worker = DeliveryWorker(found) if DeliveryWorker.enabled() else None
+        if worker is not None:
+            worker.start()
         yield
+        if worker is not None:
+            worker.stop()
         if database is None:
             found.dispose()
 
@@ -67,6 +73,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(routes.router)
     app.include_router(legislation.router)
     app.include_router(public.router)
+    app.include_router(exchange.router)
     app.include_router(console.router)  # HTML pages, outside the OpenAPI document
     _instrument(app, settings)
     _truthful_openapi(app)
