@@ -48,6 +48,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "orgs": ("rcep_origin.cli.service", "orgs_app"),
     "audit": ("rcep_origin.cli.service", "audit_app"),
     "home": ("rcep_origin.cli.service", "home_app"),
+    "trust": ("rcep_origin.cli.exchange", "trust_app"),
+    "exchange": ("rcep_origin.cli.exchange", "exchange_app"),
 }
 # Names this module uses, imported on first use (PEP 562), so that tests can still replace
 # them (monkeypatch "rcep_origin.cli.main.determine").
