@@ -5,6 +5,7 @@ per phase and a test transport) is imported here only, and only when the exchang
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -15,16 +16,24 @@ MAX_FETCH_BYTES = 1024 * 1024  # a status list or a did.json is a few KiB
 MAX_ANSWER_BYTES = 256 * 1024  # a receipt or a problem document
 
 
-def _client(timeout: float, transport: httpx.BaseTransport | None) -> httpx.Client:
+_clients: dict[int, httpx.Client] = {}
+_clients_lock = threading.Lock()
+
+
+def _client(transport: httpx.BaseTransport | None) -> httpx.Client:
+    """One client per transport for the whole process (httpx clients are thread-safe): making
+    one loads the CA bundle, some 30 ms, which would dominate a delivery."""
     import httpx
 
-    # No proxies from the environment, no redirects: a peer answers at the URL it gave.
-    return httpx.Client(
-        timeout=httpx.Timeout(timeout),
-        transport=transport,
-        trust_env=False,
-        follow_redirects=False,
-    )
+    key = id(transport)
+    with _clients_lock:
+        found = _clients.get(key)
+        if found is None:
+            # No proxies from the environment, no redirects: a peer answers at the URL it gave.
+            found = _clients[key] = httpx.Client(
+                transport=transport, trust_env=False, follow_redirects=False
+            )
+        return found
 
 
 def fetch_json(
@@ -37,10 +46,9 @@ def fetch_json(
     if not url.startswith(("https://", "http://")) or timeout <= 0:
         return None
     try:
-        with (
-            _client(timeout, transport) as client,
-            client.stream("GET", url, headers={"Accept": "application/json"}) as response,
-        ):
+        with _client(transport).stream(
+            "GET", url, headers={"Accept": "application/json"}, timeout=httpx.Timeout(timeout)
+        ) as response:
             if response.status_code != 200:
                 return None
             body = b""
@@ -77,10 +85,9 @@ def post(
     import httpx
 
     try:
-        with (
-            _client(timeout, transport) as client,
-            client.stream("POST", url, content=payload, headers=headers) as response,
-        ):
+        with _client(transport).stream(
+            "POST", url, content=payload, headers=headers, timeout=httpx.Timeout(timeout)
+        ) as response:
             body = b""
             for chunk in response.iter_bytes():
                 body += chunk
