@@ -609,3 +609,27 @@ def test_the_classification_flags_appendix_goods_and_states_the_rvc_threshold(
     assert record.appendix_flagged is True
     if good["criterion"] == "RVC":
         assert good["rvc_threshold"] == "40" and good["rvc_row"].startswith("psr.csv:")
+
+
+def test_another_peer_sending_the_same_bytes_first_does_not_decide_the_issuers_answer(
+    pair: Pair,
+) -> None:
+    number = pair.issue()
+    data = json.dumps(_credential(pair, number)).encode()
+    jp = pair.th.authenticate(pair.keys["jp-jcci"])
+    assert pair.th.receive(jp, data).status == 422  # JP's trust list does not hold CN's body
+    first = pair.th.receive(pair.peer(), data)
+    assert (first.status, first.replayed, first.view.sender) == (201, False, "cn-ccpit")
+    assert pair.th.receive(pair.peer(), data).replayed
+
+
+def test_the_exchange_tables_are_exactly_what_the_migrations_create(pair: Pair) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with pair.th.database.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = [
+            d for d in compare_metadata(context, schema.Base.metadata) if "exchange_" in str(d)
+        ]
+    assert differences == []

@@ -291,7 +291,7 @@ class _Exchange(_Outbox):
         here = self._inbox_sender(actor)
         digest = _sha256(data)
         with self._work(writes=False) as work:
-            found = store.inbox_by_hash(work.session, digest)
+            found = store.inbox_by_hash(work.session, actor.organisation_id, digest)
             if found is not None:
                 return _replay(found.receipt)
             trust = self._party_trust(work.session, actor.party)
@@ -302,7 +302,7 @@ class _Exchange(_Outbox):
         assessment = self._assess(data, report, source, sender=actor.party, here=here, now=now)
         english, chinese = _receipt_reason(assessment)
         with self._work() as work:
-            found = store.inbox_by_hash(work.session, digest)
+            found = store.inbox_by_hash(work.session, actor.organisation_id, digest)
             if found is not None:
                 return _replay(found.receipt)
             receipt = self._sign(
@@ -348,7 +348,7 @@ class _Exchange(_Outbox):
         here = self._inbox_sender(actor)
         digest = _sha256(raw)
         with self._work(writes=False) as work:
-            found = store.notice_by_hash(work.session, notice.number, digest)
+            found = store.notice_by_hash(work.session, actor.organisation_id, notice.number, digest)
             if found is not None:
                 return _replay(found.receipt)
             records = [
@@ -385,7 +385,7 @@ class _Exchange(_Outbox):
             "notice-applied", event=notice.event, number=notice.number, verdict=main.verdict
         )
         with self._work() as work:
-            found = store.notice_by_hash(work.session, notice.number, digest)
+            found = store.notice_by_hash(work.session, actor.organisation_id, notice.number, digest)
             if found is not None:
                 return _replay(found.receipt)
             for record_id, assessment in results:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,8 @@ def fetch_json(
 
     if not url.startswith(("https://", "http://")) or timeout <= 0:
         return None
+    # httpx's timeouts bound each phase; a server dripping bytes is bounded here, in total.
+    deadline = time.monotonic() + timeout
     try:
         with _client(transport).stream(
             "GET", url, headers={"Accept": "application/json"}, timeout=httpx.Timeout(timeout)
@@ -54,7 +57,7 @@ def fetch_json(
             body = b""
             for chunk in response.iter_bytes():
                 body += chunk
-                if len(body) > MAX_FETCH_BYTES:
+                if len(body) > MAX_FETCH_BYTES or time.monotonic() > deadline:
                     return None
     except (httpx.HTTPError, OSError, ValueError):
         return None

@@ -188,9 +188,12 @@ def outbox_counts(session: Session) -> dict[str, int]:
 # --- inbox ---------------------------------------------------------------------------------------
 
 
-def inbox_by_hash(session: Session, sha256: str) -> schema.InboxRow | None:
+def inbox_by_hash(session: Session, sender: str, sha256: str) -> schema.InboxRow | None:
+    """What ``sender`` delivered before as these bytes (the same bytes: the same number)."""
     return session.execute(
-        select(schema.InboxRow).where(schema.InboxRow.sha256 == sha256).limit(1)
+        select(schema.InboxRow)
+        .where(schema.InboxRow.sender == sender, schema.InboxRow.sha256 == sha256)
+        .limit(1)
     ).scalar_one_or_none()
 
 
@@ -202,7 +205,7 @@ def add_inbox(session: Session, row: schema.InboxRow) -> schema.InboxRow:
             session.flush()
         return row
     except IntegrityError:
-        existing = inbox_by_hash(session, row.sha256)
+        existing = inbox_by_hash(session, row.sender, row.sha256)
         assert existing is not None
         return existing
 
@@ -269,10 +272,14 @@ def inbox_records_of(session: Session, number: str) -> Sequence[schema.InboxRow]
 # --- status notices ------------------------------------------------------------------------------
 
 
-def notice_by_hash(session: Session, number: str, sha256: str) -> schema.InboxNotice | None:
+def notice_by_hash(
+    session: Session, sender: str, number: str, sha256: str
+) -> schema.InboxNotice | None:
     return session.execute(
         select(schema.InboxNotice).where(
-            schema.InboxNotice.number == number, schema.InboxNotice.sha256 == sha256
+            schema.InboxNotice.sender == sender,
+            schema.InboxNotice.number == number,
+            schema.InboxNotice.sha256 == sha256,
         )
     ).scalar_one_or_none()
 
@@ -284,7 +291,7 @@ def add_notice(session: Session, row: schema.InboxNotice) -> schema.InboxNotice:
             session.flush()
         return row
     except IntegrityError:
-        existing = notice_by_hash(session, row.number, row.sha256)
+        existing = notice_by_hash(session, row.sender, row.number, row.sha256)
         assert existing is not None
         return existing
 

@@ -265,11 +265,13 @@ class OutboxRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     party: Mapped[str] = mapped_column(String(2))
     number: Mapped[str] = mapped_column(String(64), index=True)
-    event: Mapped[str] = mapped_column(String(20))  # certificate|revocation|suspension|reinstatement
+    # certificate | revocation | suspension | reinstatement
+    event: Mapped[str] = mapped_column(String(20))
     payload: Mapped[bytes] = mapped_column(LargeBinary)
     media_type: Mapped[str] = mapped_column(String(100))
     payload_sha256: Mapped[str] = mapped_column(String(64))
-    state: Mapped[str] = mapped_column(String(20), index=True)  # queued|delivered|acknowledged|rejected
+    # queued | delivered | acknowledged | rejected
+    state: Mapped[str] = mapped_column(String(20), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt: Mapped[datetime] = mapped_column(index=True)
     lease_until: Mapped[datetime | None]
@@ -284,10 +286,11 @@ class OutboxRow(Base):
 class InboxRow(Base):
     """A certificate delivered by a peer issuing body, verified and classified on arrival, with
     the signed receipt it was answered with. One row per (number, hash of the bytes): a repeated
-    delivery gets the same receipt."""
+    delivery gets the same receipt. Keyed by sender too: another peer sending the same bytes
+    first must not decide the answer the issuing body gets."""
 
     __tablename__ = "exchange_inbox"
-    __table_args__ = (UniqueConstraint("number", "sha256"),)
+    __table_args__ = (UniqueConstraint("sender", "number", "sha256"),)
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     sender: Mapped[str] = mapped_column(String(64), index=True)  # organisation id
     sender_party: Mapped[str] = mapped_column(String(2))
@@ -320,7 +323,7 @@ class InboxNotice(Base):
     """A revocation, suspension or reinstatement delivered by a peer, with its signed receipt."""
 
     __tablename__ = "exchange_notices"
-    __table_args__ = (UniqueConstraint("number", "sha256"),)
+    __table_args__ = (UniqueConstraint("sender", "number", "sha256"),)
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     sender: Mapped[str] = mapped_column(String(64))
     number: Mapped[str] = mapped_column(String(64), index=True)
