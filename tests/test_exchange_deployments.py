@@ -154,6 +154,9 @@ def deployments(
         # Short waits between attempts, so "TH returns" is seen within seconds.
         "RCEP_ORIGIN_EXCHANGE_MAX_BACKOFF": "1",
         "RCEP_ORIGIN_EXCHANGE_INTERVAL": "0.2",
+        # Status lists fetched from CN by TH's inbox: production gives them 0.4 s; under a loaded
+        # CI machine that could pass, and the verdict would be indeterminate by timing alone.
+        "RCEP_ORIGIN_EXCHANGE_STATUS_TIMEOUT": "10",
         "RCEP_ORIGIN_HOME": "",
     }
     cn = Deployment(
