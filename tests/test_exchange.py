@@ -165,7 +165,11 @@ class Pair:
 
 
 @pytest.fixture(params=BACKENDS)
-def pair(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Pair]:
+def pair(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Pair]:
+    # The test double answers at once; a loaded machine must not turn a fetch into a timeout.
+    monkeypatch.setenv("RCEP_ORIGIN_EXCHANGE_STATUS_TIMEOUT", "30")
     databases = _databases(request.param, tmp_path)
     cn_db, th_db = next(databases)
     cn = Authority.open(
