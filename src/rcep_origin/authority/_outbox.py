@@ -274,8 +274,13 @@ class _Outbox(_Issuance):
         once: a leased row is skipped by the others."""
         at = sql.now()
         jobs: list[_Job] = []
+        # Looked for first without writing: an idle worker never takes SQLite's write lock.
+        with self._work(writes=False) as work:
+            due = store.due(work.session, at, limit=limit, ignore_schedule=ignore_schedule)
+        if not due:
+            return DeliveryPassView(attempted=0, deliveries=[])
         with self._work() as work:
-            for row_id in store.due(work.session, at, limit=limit, ignore_schedule=ignore_schedule):
+            for row_id in due:
                 if not store.lease(work.session, row_id, at, at + timedelta(seconds=LEASE_SECONDS)):
                     continue
                 row = store.outbox_row(work.session, row_id)
@@ -325,6 +330,9 @@ class _Outbox(_Issuance):
             return "the receipt is for other bytes than were sent"
         if receipt.get("number") != job.number:
             return f"the receipt is for {receipt.get('number')!r}, not {job.number}"
+        kind = "certificate" if job.event == "certificate" else "status-notice"
+        if receipt.get("kind") != kind:
+            return f"the receipt is for a {receipt.get('kind')!r}, not a {kind}"
         check = verify_receipt(receipt, _trust_of(job.peer.receiver_document), job.peer.receiver)
         if not check.valid and "is not a known key" in check.reason:
             refreshed = self._refresh_peer_keys(job)
