@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import yaml
 
 from prereview.helpers import (
     FIXTURE_RULES,
+    HERE,
     SCENARIOS,
     SHA,
     Data,
@@ -51,6 +53,19 @@ def test_there_are_at_least_25_distinct_coded_checks_each_with_an_article_or_rat
 def test_every_catalogued_code_has_a_check_and_every_check_a_catalogued_code() -> None:
     registered = [code for entry in REGISTRY for code in entry.codes]
     assert sorted(registered) == sorted(CHECKS)
+
+
+def test_each_check_declares_its_spec_and_why_its_severity_beside_its_code() -> None:
+    for entry in REGISTRY:
+        module = sys.modules[entry.function.__module__]
+        for spec in entry.specs:
+            assert getattr(module, spec.code) is spec, (module.__name__, spec.code)
+            assert len(spec.why) > 40, spec.code  # the legal effect, in a sentence or more
+
+
+def test_every_code_is_exercised_by_a_test() -> None:
+    tests = "".join(path.read_text("utf-8") for path in HERE.rglob("test_*.py"))
+    assert [code for code in CHECKS if f'"{code}"' not in tests] == []
 
 
 def test_a_sound_declaration_passes_with_no_finding() -> None:
