@@ -244,3 +244,64 @@ def test_a_chinese_browser_gets_the_console_in_chinese(
     phone.no_sideways_scroll()
     phone.shot("sign-in-zh")
     phone.close()
+
+
+LATHE = ROOT / "tests" / "data" / "golden-cnc-lathe.json"
+# As in test_golden_path.py: stands in for the official row (not read from a source here).
+LATHE_SOURCE = "TEST ROW, not law: stands in for the official Annex 3A row for 8458.11"
+
+
+def submit(page: Any, button: Any) -> None:
+    with page.expect_navigation():
+        button.click()
+
+
+@NO_BROWSER
+def test_the_golden_path_on_a_phone_overlay_row_lathe_certificate_revoked(
+    service: dict[str, Any], browser: Any
+) -> None:
+    """GOLDEN-PATH.md through the console only: the issuing body supplies the lathe's row as
+    an overlay, the exporter's lathe is originating under it, the certificate is issued, then
+    revoked, and the QR code's page says so."""
+    base = service["base"]
+    officer = Phone(browser)
+    page = officer.page
+    sign_in_by_keyboard(officer, base, service["keys"]["ccpit"])
+    page.goto(f"{base}/console/legislation")
+    page.fill("#hs_code", "8458.11")
+    page.fill("#rule", "CTH or RVC40")
+    page.fill("#source", LATHE_SOURCE)
+    page.select_option("#basis", "test")
+    page.fill("#checked_by", "Li Wei")
+    submit(page, page.get_by_role("button", name="Add", exact=True))
+    assert LATHE_SOURCE in page.inner_text("main")
+    officer.no_sideways_scroll()
+
+    exporter = Phone(browser)
+    sign_in_by_keyboard(exporter, base, service["keys"]["acme"])
+    epage = exporter.page
+    epage.set_input_files("#file", str(LATHE))
+    submit(epage, epage.get_by_role("button", name="Upload and determine"))
+    assert epage.get_by_test_id("verdict").get_attribute("data-outcome") == "originating"
+    assert LATHE_SOURCE in epage.inner_text("main"), "the verdict cites the overlay row"
+    for name, value in APPLY_FORM.items():
+        if name == "importer_country":
+            epage.select_option("#importer_country", value)
+        else:
+            epage.fill(f"#{name}", value)
+    submit(epage, epage.get_by_role("button", name="Apply", exact=True))
+    request_path = epage.url.split("?")[0][len(base) :]
+    exporter.close()
+
+    page.goto(f"{base}{request_path}")
+    submit(page, page.get_by_test_id("issue"))
+    number = page.url.split("?")[0].rsplit("/", 1)[1]
+    page.select_option("#action", "revoke")
+    page.fill("#status-reason", "withdrawn by the exporter")
+    submit(page, page.get_by_role("button", name="Change the status"))
+    assert page.get_by_test_id("certificate-status").inner_text() == "Revoked"
+    assert "certificate.revocation" in page.get_by_test_id("audit").inner_text()
+    page.goto(f"{base}/verify/{number}")
+    assert page.locator("h1").inner_text() == "Revoked"
+    officer.no_sideways_scroll()
+    officer.close()

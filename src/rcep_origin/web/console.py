@@ -809,7 +809,16 @@ def legislation(request: Request) -> Response:
 def _row_input(form: FormData) -> LegislationRowInput:
     body = {
         k: _field(form, k)
-        for k in ("hs_code", "rule", "source", "hs_edition", "description", "checked_by", "note")
+        for k in (
+            "hs_code",
+            "rule",
+            "source",
+            "hs_edition",
+            "description",
+            "checked_by",
+            "note",
+            "basis",
+        )
         if _field(form, k)
     }
     try:
