@@ -519,3 +519,52 @@ def test_every_form_field_has_a_label(client: TestClient, console: Console) -> N
         labelled = set(re.findall(r'<label for="([^"]+)"', html))
         assert ids <= labelled, (path, ids - labelled)
         assert visible <= ids | {"file"}, (path, visible - ids)
+
+
+# --- the public page ---------------------------------------------------------------------------
+
+
+def _issued(client: TestClient, console: Console) -> str:
+    sign_in(client, console.keys["acme"])
+    request_url = (
+        apply(client, upload(client).headers["location"].split("?")[0])
+        .headers["location"]
+        .split("?")[0]
+    )
+    client.cookies.clear()
+    sign_in(client, console.keys["ccpit"])
+    token = csrf_of(client.get(request_url).text)
+    location = client.post(f"{request_url}/issue", data={"csrf_token": token}).headers["location"]
+    client.cookies.clear()
+    return location.split("?")[0].rsplit("/", 1)[1]
+
+
+def test_the_public_page_speaks_chinese_and_offers_the_signed_certificate(
+    client: TestClient, console: Console
+) -> None:
+    number = _issued(client, console)
+    html = {"Accept": "text/html"}
+    english = client.get(f"/verify/{number}", headers=html).text
+    assert "INV-2026-0042 (2026-11-18)" in english and 'data-testid="checked-at"' in english
+    assert f'href="/verify/{number}/certificate.json"' in english
+    chinese = client.get(f"/verify/{number}?lang=zh", headers=html).text
+    assert '<html lang="zh-Hans">' in chinese and "<h1>有效</h1>" in chinese
+    unknown = client.get("/verify/CN-2099-999999", headers={**html, "Accept-Language": "zh"})
+    assert unknown.status_code == 404 and "未知证书" in unknown.text
+    download = client.get(f"/verify/{number}/certificate.json")
+    assert download.status_code == 200 and download.json()["proof"]
+    assert "attachment" in download.headers["content-disposition"]
+    assert client.get("/verify/CN-2099-999999/certificate.json").status_code == 404
+
+
+def test_sign_in_returns_only_to_a_console_page(client: TestClient, console: Console) -> None:
+    page = client.get("/console/sign-in?next=//evil.example/x")
+    answer = client.post(
+        "/console/sign-in",
+        data={
+            "api_key": console.keys["acme"],
+            "csrf_token": csrf_of(page.text),
+            "next": "//evil.example/x",
+        },
+    )
+    assert answer.headers["location"] == "/console/declarations"
