@@ -194,6 +194,11 @@ def test_an_exporter_and_an_issuing_body_take_a_good_from_upload_to_a_verified_c
     officer.shot("queue")
     page.goto(request_url)
     assert "EVIDENCE_MISSING" in page.inner_text("main")
+    # The exporter's latest pre-review is in Chinese; the officer runs it again in English.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Run the pre-review in English").click()
+    assert page.url.split("?")[0] == request_url
+    assert "supplier declaration" in page.inner_text("main")
     officer.no_sideways_scroll()
     officer.shot("application")
     with page.expect_navigation():
