@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
 from lxml import etree
 
 from conftest import ISSUER_DID
@@ -30,6 +32,7 @@ from rcep_origin.certificates.keys import (
 )
 from rcep_origin.certificates.model import Certificate, certificate_digest
 from rcep_origin.certificates.pdf import render_pdf
+from rcep_origin.certificates.pdf_signature import sign_pdf
 from rcep_origin.certificates.verification import (
     Register,
     TrustStore,
@@ -77,7 +80,8 @@ def _issuer(keystore: FileKeystore, clock: Any, register: Any) -> Issuer:
     )
 
 
-def forms(issued: IssuedCertificate) -> dict[str, bytes]:
+def forms(issued: IssuedCertificate, keystore: FileKeystore) -> dict[str, bytes]:
+    """Every form, the PDF rendered and signed as at issuance (at the proof's time)."""
     signed = json.dumps(issued.credential, indent=2, ensure_ascii=False).encode("utf-8")
     assert issued.xml is not None
     pdf = render_pdf(
@@ -86,6 +90,16 @@ def forms(issued: IssuedCertificate) -> dict[str, bytes]:
         verification_url=f"https://co.example.cn/verify/{issued.certificate.number}",
         jwt=issued.jwt,
     )
+    # Signed whole (PAdES) with the XML identity of the key that signed the credential, as the
+    # issuing body does when it renders the PDF at issuance.
+    kid = str(issued.credential["proof"]["verificationMethod"]).rsplit("#", 1)[1]
+    key = keystore.protection.load_private(keystore.keys_dir / f"xml-{kid}.pem")
+    certificate = x509.load_pem_x509_certificate(
+        (keystore.keys_dir / f"xml-{kid}.crt").read_bytes()
+    )
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    created = datetime.fromisoformat(str(issued.credential["proof"]["created"]))
+    pdf = sign_pdf(pdf, key, certificate, signed_at=created)
     return {"json": signed, "jwt": issued.jwt.encode(), "xml": issued.xml, "pdf": pdf}
 
 
@@ -142,7 +156,7 @@ def test_after_a_key_is_revoked_what_it_signed_after_fails_and_before_stays_vali
 ) -> None:
     before, after, _ = before_and_after
     trust = _trusts(setup.keystore)[source]
-    for form, document in forms(before).items():
+    for form, document in forms(before, setup.keystore).items():
         report = verify_document(
             document, trust, setup.register, now=setup.clock.now, register=setup.register
         )
@@ -153,7 +167,7 @@ def test_after_a_key_is_revoked_what_it_signed_after_fails_and_before_stays_vali
             "pass",
             f"{before.certificate.number} is in the issuing body's register, as issued",
         )
-    for form, document in forms(after).items():
+    for form, document in forms(after, setup.keystore).items():
         report = verify_document(
             document, trust, setup.register, now=setup.clock.now, register=setup.register
         )
@@ -181,7 +195,7 @@ def test_offline_without_a_register_a_signature_by_a_revoked_key_is_indeterminat
     show the number was issued, and an offline verifier says so instead of 'valid'."""
     before, _, _ = before_and_after
     trust = _trusts(setup.keystore)["did.json"]
-    for form, document in forms(before).items():
+    for form, document in forms(before, setup.keystore).items():
         report = verify_document(document, trust, setup.register, now=setup.clock.now)
         assert report.verdict == "indeterminate", (form, report.reason)
         result, reason = check(report, "register")
@@ -194,7 +208,7 @@ def test_published_only_offline_verification_is_indeterminate_and_nothing_fails(
     issued = setup.issuer.issue([_application()])[0]
     for source in ("did.json", "jwks.json"):
         trust = _trusts(setup.keystore)[source]
-        for form, document in forms(issued).items():
+        for form, document in forms(issued, setup.keystore).items():
             report = verify_document(document, trust, None, now=setup.clock.now)
             assert report.verdict == "indeterminate", (source, form, report.reason)
             assert {c.result for c in report.checks} == {"pass", "unknown"}
@@ -211,7 +225,7 @@ def test_rotation_keeps_every_form_valid_and_a_retired_key_signing_again_fails(
     new = setup.issuer.issue([_application()])[0]
     for trust in _trusts(setup.keystore).values():
         for issued in (old, new):
-            for form, document in forms(issued).items():
+            for form, document in forms(issued, setup.keystore).items():
                 report = verify_document(
                     document, trust, setup.register, now=setup.clock.now, register=setup.register
                 )
@@ -228,7 +242,7 @@ def test_rotation_keeps_every_form_valid_and_a_retired_key_signing_again_fails(
         clock=setup.clock,
     ).issue([_application()])[0]
     trust = _trusts(setup.keystore)["did.json"]
-    for form, document in forms(late).items():
+    for form, document in forms(late, setup.keystore).items():
         report = verify_document(document, trust, setup.register, now=setup.clock.now)
         result, reason = check(report, "key")
         assert result == "fail" and "retired" in reason, (form, reason)
@@ -382,7 +396,7 @@ def test_the_four_forms_of_one_certificate_have_one_digest(setup: Setup) -> None
     issued = setup.issuer.issue([_application()])[0]
     trust = _trusts(setup.keystore)["home"]
     digests = set()
-    for form, document in forms(issued).items():
+    for form, document in forms(issued, setup.keystore).items():
         report = verify_document(document, trust, setup.register, now=setup.clock.now)
         assert report.certificate is not None, form
         digests.add(certificate_digest(report.certificate))
@@ -402,7 +416,7 @@ def test_the_digest_is_sha256_of_the_canonical_credential_subject(setup: Setup) 
 def test_every_form_runs_the_same_checks_in_the_same_order(setup: Setup) -> None:
     issued = setup.issuer.issue([_application()])[0]
     trust = _trusts(setup.keystore)["did.json"]
-    for form, document in forms(issued).items():
+    for form, document in forms(issued, setup.keystore).items():
         report = verify_document(
             document, trust, setup.register, now=setup.clock.now, register=setup.register
         )
@@ -440,7 +454,7 @@ def test_the_register_check(setup: Setup) -> None:
         (None, None, ""),  # no register and no compromised key: no register check at all
     ]
     for register, result, words in cases:
-        for form, document in forms(issued).items():
+        for form, document in forms(issued, setup.keystore).items():
             report = verify_document(
                 document, trust, setup.register, now=setup.clock.now, register=register
             )
@@ -458,7 +472,9 @@ def test_a_status_list_re_signed_with_a_compromised_key_cannot_clear_a_revocatio
     before, _, _ = before_and_after
     setup.issuer.set_status(before.certificate.number)  # revoked, list signed by the old key...
     trust = _trusts(setup.keystore)["did.json"]
-    report = verify_document(forms(before)["json"], trust, setup.register, now=setup.clock.now)
+    report = verify_document(
+        forms(before, setup.keystore)["json"], trust, setup.register, now=setup.clock.now
+    )
     result, reason = check(report, "status")
     assert result == "fail" and "outside its lifetime" in reason  # ...after it was compromised
 
@@ -645,7 +661,7 @@ def test_the_register_of_a_certificate_issued_then_verified_later_still_matches(
     issued = setup.issuer.issue([_application()])[0]
     later = setup.clock.now + timedelta(days=200)
     report = verify_document(
-        forms(issued)["xml"],
+        forms(issued, setup.keystore)["xml"],
         _trusts(setup.keystore)["jwks.json"],
         setup.register,
         now=later.astimezone(UTC),

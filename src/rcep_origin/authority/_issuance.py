@@ -326,16 +326,27 @@ class _Issuance(_Declarations):
 
     def render_pdf(self, issued: IssuedCertificate) -> bytes:
         """The PDF form: the RCEP form's layout, a QR code to this issuer's verification page,
-        and the signed JSON and JWT embedded so it verifies offline."""
+        the signed JSON and JWT embedded so it verifies offline, and the whole file signed
+        (PAdES) with the issuing body's XML signing identity, so the page cannot be edited."""
         from rcep_origin.certificates.pdf import render_pdf
+        from rcep_origin.certificates.pdf_signature import sign_pdf
 
         signed = (json.dumps(issued.credential, indent=2, ensure_ascii=False) + "\n").encode()
-        return render_pdf(
+        pdf = render_pdf(
             issued.certificate,
             signed_credential=signed,
             verification_url=self.keystore.profile().verify_link(issued.certificate.number),
             jwt=issued.jwt,
         )
+        try:
+            private_key, certificate = self.keystore.xml_identity()
+        except KeyProtectionError as exc:
+            raise Unavailable(
+                "The issuing body's signing key is not available",
+                exc.message,
+                kind="signing-key-unavailable",
+            ) from None
+        return sign_pdf(pdf, private_key, certificate, signed_at=self.clock())
 
     def _visible_certificate(
         self, session: Session, actor: sql.Principal, number: str

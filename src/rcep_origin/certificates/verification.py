@@ -460,7 +460,8 @@ def _decode_document(
         if form == "pdf":
             from rcep_origin.certificates.pdf import extract_credential
 
-            return report, _decode_credential(parse_json(extract_credential(data)), trust, report)
+            signed = _decode_credential(parse_json(extract_credential(data)), trust, report)
+            return report, _pdf_signed_whole(data, trust, report, signed)
         return report, _decode_xml(data, trust, report, now)
     except InputError as exc:
         return _format_failure(form, exc), None
@@ -511,6 +512,36 @@ def _decode_credential(
     if not check.valid or check.created is None:
         return None
     return _signed(certificate, key, check.created, f"{key.id}", credential)
+
+
+def _pdf_signed_whole(
+    data: bytes, trust: TrustStore, report: VerificationReport, signed: SignedCertificate | None
+) -> SignedCertificate | None:
+    """The page a person reads is not covered by the embedded credential's proof: the PDF is
+    accepted only when the issuing body's PAdES signature covers the whole file, made by one of
+    its XML signing certificates while that certificate's key was in its lifetime."""
+    if signed is None:
+        return None
+    from rcep_origin.certificates.pdf_signature import check_pdf_signature
+
+    issuer = signed.certificate.issuing_body.id
+    check = check_pdf_signature(data, list(trust.xml_certificates.get(issuer, [])))
+    problem = "" if check.valid else check.reason
+    key = None if check.signed_by is None else trust.xml_signing_key(check.signed_by, issuer)
+    if not problem and key is None:
+        problem = "the PDF's signing certificate belongs to no key of the issuing body"
+    genuine = next((c for c in report.checks if c.name == "signature"), None)
+    report.checks = [c for c in report.checks if c.name != "signature"]
+    if problem:
+        report.add("signature", FAIL, f"{problem} (the embedded credential itself is genuine)")
+        return None
+    report.add("signature", PASS, f"{genuine.reason if genuine else ''}; {check.reason}")
+    if key is not None and check.signed_at is not None:
+        within, why = key.signed_in_lifetime(check.signed_at)
+        if not within:  # like every form's: a key problem, under the key check
+            report.add("key", FAIL, f"the PDF's signature: {key.kid}: {why}")
+            return None
+    return signed
 
 
 def _decode_jwt(
