@@ -17,7 +17,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
+import click
 import typer
+import typer.core
 from typer.core import TyperGroup
 from typer.main import get_command_from_info, get_group_from_info
 from typer.models import CommandInfo, TyperInfo
@@ -32,6 +34,18 @@ if TYPE_CHECKING:
 
 EXIT_BAD_INPUT = 3
 EXIT_INTERNAL_ERROR = 4
+
+# One exit-code contract for every command (README, "Exit codes"): a usage error -- an unknown
+# option, a missing argument -- is bad input, 3. Click's default, 2, would read as
+# "undecidable" to a script calling `determine`.
+# Typer vendors its own copy of click (``typer._click``, 0.2x); both are set, and
+# tests/test_exit_codes.py holds the contract, so a Typer upgrade that moves it shows at once.
+for _exceptions in (
+    click.exceptions,
+    getattr(getattr(typer.core, "_click", None), "exceptions", None),
+):
+    if _exceptions is not None:
+        _exceptions.UsageError.exit_code = EXIT_BAD_INPUT
 
 # Every command but "version", by name: (module, attribute), a Typer sub-application or a
 # command function, imported when the command is run (or help lists it). A command may also
