@@ -2,6 +2,8 @@
 // fields as an rcep-origin certificate, sign the batch's Merkle root once (DID, secp256k1), then
 // verify each document offline: schema, signature (Merkle proof) and the signer's address.
 //   node oa_bench.mjs SUBJECTS.json N
+// SUBJECTS.json: one certificate's subject, or a list of them (document i takes subject i mod
+// the list's length), so that the documents can be the very certificates rcep-origin verifies.
 import {readFileSync} from 'node:fs';
 import oa from '@govtechsg/open-attestation';
 import {Wallet, verifyMessage} from '@ethersproject/wallet';
@@ -9,7 +11,7 @@ import {arrayify} from '@ethersproject/bytes';
 
 const {wrapDocuments, verifySignature, validateSchema, signDocument, SUPPORTED_SIGNING_ALGORITHM} = oa;
 const [subjectsPath, count] = process.argv.slice(2);
-const subject = JSON.parse(readFileSync(subjectsPath, 'utf8'));
+const subjects = [].concat(JSON.parse(readFileSync(subjectsPath, 'utf8')));
 const N = Number(count);
 const wallet = Wallet.createRandom();
 const did = `did:ethr:${wallet.address}`;
@@ -17,7 +19,8 @@ const raw = i => ({
   $template: {name: 'RCEP_CO', type: 'EMBEDDED_RENDERER', url: 'https://renderer.example.org'},
   issuers: [{id: did, name: 'Issuing body', revocation: {type: 'NONE'},
     identityProof: {type: 'DNS-DID', location: 'issuer.example.org', key: `${did}#controller`}}],
-  ...subject, number: `${subject.number}-${i}`,
+  ...subjects[i % subjects.length],
+  number: subjects.length >= N ? subjects[i].number : `${subjects[i % subjects.length].number}-${i}`,
 });
 let t = performance.now();
 const wrapped = wrapDocuments(Array.from({length: N}, (_, i) => raw(i)));

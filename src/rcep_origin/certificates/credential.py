@@ -48,6 +48,8 @@ def credential_id(number: str) -> str:
 
 
 def day_start(day: Any) -> str:
+    if day.year >= 1000:  # the same text strftime gives, without building a datetime
+        return f"{day.isoformat()}T00:00:00Z"
     return datetime.combine(day, time(0, 0), tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

@@ -36,6 +36,7 @@ import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Protocol
 
 import base58
@@ -142,7 +143,7 @@ class VerificationKey:
 
     def verify(self, signature: bytes, data: bytes) -> bool:
         try:
-            Ed25519PublicKey.from_public_bytes(self.public_key).verify(signature, data)
+            _ed25519_public(self.public_key).verify(signature, data)
         except (InvalidSignature, ValueError):
             return False
         return True
@@ -219,6 +220,12 @@ class VerificationKey:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise KeyUnusableError(f"malformed key record: {exc}") from None
+
+
+@lru_cache(maxsize=1024)
+def _ed25519_public(raw: bytes) -> Ed25519PublicKey:
+    # The key object once per key, not once per signature checked.
+    return Ed25519PublicKey.from_public_bytes(raw)
 
 
 class Signer(Protocol):

@@ -32,6 +32,7 @@ from rcep_origin.errors import InputError
 if TYPE_CHECKING:
     from rcep_origin.authority import Authority
     from rcep_origin.certificates.issuer import IssuedCertificate
+    from rcep_origin.certificates.request import CertificateRequest
     from rcep_origin.certificates.verification import TrustStore, VerificationReport
 
 EXIT_INVALID, EXIT_INDETERMINATE = 1, 2
@@ -184,7 +185,14 @@ def certificate_issue(
     sign the JSON credential, the JWT and the XML, and record them in the issuing body's
     register (the one the service uses). All or none."""
     try:
-        requests = [load_request(path) for path in applications]
+        # An application named again (the same goods shipped again) is read once.
+        read: dict[Path, CertificateRequest] = {}
+        requests = []
+        for path in applications:
+            key = path.resolve()
+            if key not in read:
+                read[key] = load_request(path)
+            requests.append(read[key])
     except InputError as exc:
         raise _err(f"{exc.path}: {exc.message}" if exc.path else exc.message) from None
     with authority_of(home, database_url, rules=rules) as found:
