@@ -194,3 +194,40 @@ def test_a_status_list_checked_for_one_issuer_is_not_taken_for_another(
     report = verify_document(json.dumps(forged).encode(), trust, issuer.registry, now=clock.now)
     assert dict((c.name, c.result) for c in report.checks)["status"] == "fail"
     assert "not signed by the certificate's issuer" in report.reason
+
+
+def test_a_status_list_changed_after_it_was_checked_is_checked_again(
+    issuer: Any, application: Any, trust: TrustStore, clock: Any
+) -> None:
+    import copy
+
+    from rcep_origin.certificates.status_list import Bitstring
+
+    issued = issuer.issue([application])[0]
+    entry = next(e for e in issued.status if e.purpose == "revocation")
+    listing = issuer.registry.status_list_credential(entry.list_url)
+
+    class Source:
+        def __init__(self, served: dict[str, Any]) -> None:
+            self.served = served
+
+        def status_list_credential(self, url: str) -> dict[str, Any] | None:
+            found: dict[str, Any] | None = (
+                self.served
+                if url == entry.list_url
+                else issuer.registry.status_list_credential(url)
+            )
+            return found
+
+    assert verify_document(_json(issued), trust, Source(listing), now=clock.now).valid
+    # The same list with this certificate's bit set but not signed again: a forgery.
+    forged = copy.deepcopy(listing)
+    bits = Bitstring.decode(forged["credentialSubject"]["encodedList"])
+    bits.set(entry.index, True)
+    forged["credentialSubject"]["encodedList"] = bits.encode()
+    report = verify_document(_json(issued), trust, Source(forged), now=clock.now)
+    assert report.verdict == "invalid" and "signature does not verify" in report.reason
+    # And the genuine list, served again as a new object, is accepted from memory.
+    assert verify_document(
+        _json(issued), trust, Source(copy.deepcopy(listing)), now=clock.now
+    ).valid

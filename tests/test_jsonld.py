@@ -599,3 +599,12 @@ def test_the_proof_options_hash_is_kept_but_never_for_values_that_only_compare_e
     flagged = data_integrity.options_hash(context, {**options, "nonce": True})
     counted = data_integrity.options_hash(context, {**options, "nonce": 1})
     assert flagged != counted
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=80), st.integers(0, 3))
+def test_base58_decodes_as_the_base58_package_does(raw: bytes, zeros: int) -> None:
+    import base58 as reference
+
+    encoded = reference.b58encode(b"\0" * zeros + raw).decode()
+    assert data_integrity.b58decode(encoded) == reference.b58decode(encoded) == b"\0" * zeros + raw

@@ -28,6 +28,27 @@ CRYPTOSUITE = "eddsa-rdfc-2022"
 PROOF_PURPOSE = "assertionMethod"
 
 
+_BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_DIGIT = {c: i for i, c in enumerate(_BASE58)}
+_CHUNK = 58**9
+
+
+def b58decode(text: str) -> bytes:
+    """Base58btc, as ``base58.b58decode`` decodes it, a few times faster: nine digits at a time
+    in small integers, then one multiplication of the big one per nine (a proof value has 87).
+    A character outside the alphabet raises KeyError."""
+    digit = _DIGIT
+    number = 0
+    for start in range(0, len(text), 9):
+        chunk = text[start : start + 9]
+        value = 0
+        for char in chunk:
+            value = value * 58 + digit[char]
+        number = number * (_CHUNK if len(chunk) == 9 else 58 ** len(chunk)) + value
+    zeros = len(text) - len(text.lstrip("1"))
+    return b"\0" * zeros + number.to_bytes((number.bit_length() + 7) // 8, "big")
+
+
 def xsd_datetime(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -139,7 +160,7 @@ def verify(document: dict[str, Any], key: VerificationKey) -> ProofCheck:
     try:
         if not value.startswith("z"):
             raise ValueError("not base58btc")
-        signature = base58.b58decode(value[1:])
+        signature = b58decode(value[1:])
         unsecured = {k: v for k, v in document.items() if k != "proof"}
         options = {k: v for k, v in proof.items() if k != "proofValue"}
         hash_data = options_hash(unsecured["@context"], options) + canonical_hash(unsecured)

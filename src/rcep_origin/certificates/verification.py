@@ -151,20 +151,16 @@ class TrustStore:
 
     keys: Keyring = field(default_factory=Keyring)
     xml_certificates: dict[str, list[x509.Certificate]] = field(default_factory=dict)
-    # Verified status lists by the hash of their JSON (and the URL, purpose and issuer they
-    # were checked for): one list serves thousands of certificates, and checking its signature
-    # each time would dominate verification.
-    _verified_lists: dict[tuple[str, str, str, str], Bitstring] = field(
+    # Verified status lists by the URL, purpose and issuer they were checked for, with a copy of
+    # what was checked: one list serves thousands of certificates, and checking its signature
+    # each time would dominate verification. A list equal to the copy (compared in C, cheaper
+    # than hashing it again) is the same list; any change to it is checked again.
+    _verified_lists: dict[tuple[str, str, str], tuple[dict[str, Any], Bitstring]] = field(
         default_factory=dict, repr=False
     )
-    # The hash of a list object seen before, with a copy to tell it was not changed since:
-    # hashing a list's JSON for every certificate would cost more than the rest of its check.
-    _list_digests: dict[int, tuple[dict[str, Any], dict[str, Any], str]] = field(
-        default_factory=dict, repr=False
-    )
-    # Signature checks by the hash of the credential's JSON and the key: a service verifying
-    # the same stored certificate on every QR scan checks its signature once. Any change to the
-    # document changes the hash, so nothing tampered is ever served from here.
+    # Signature checks by the hash of the credential (its bytes, or its JSON) and the key: a
+    # service verifying the same stored certificate on every QR scan checks its signature once.
+    # Any change to the document changes the hash, so nothing tampered is served from here.
     _verified_proofs: dict[tuple[str, str], data_integrity.ProofCheck] = field(
         default_factory=dict, repr=False
     )
@@ -803,9 +799,9 @@ def _register(
 def _verified_proof(
     credential: dict[str, Any], key: VerificationKey, trust: TrustStore, digest: str | None
 ) -> data_integrity.ProofCheck:
-    if digest is None:
-        serialized = json.dumps(credential, sort_keys=True).encode("utf-8")
-        digest = "json:" + hashlib.sha256(serialized).hexdigest()
+    if digest is None:  # equal text, equal credential (another key order is just a miss)
+        serialized = json.dumps(credential, ensure_ascii=False, separators=(",", ":"))
+        digest = "json:" + hashlib.sha256(serialized.encode("utf-8", "surrogatepass")).hexdigest()
     fingerprint = (digest, key.id)
     cached = trust._verified_proofs.get(fingerprint)
     if cached is None:
@@ -821,9 +817,9 @@ def _verified_list(
 ) -> Bitstring | str:
     """The list's bits once its signature, signing key's lifetime, issuer and purpose check
     out, else the reason."""
-    # What was checked: this list's content, for this URL, purpose and issuer.
-    fingerprint = (_list_digest(listing, trust), entry.list_url, entry.purpose, issuer)
-    cached = trust._verified_lists.get(fingerprint)
+    checked = (entry.list_url, entry.purpose, issuer)
+    seen = trust._verified_lists.get(checked)
+    cached = seen[1] if seen is not None and seen[0] == listing else None  # see _strings_only
     if cached is None:
         proof, _ = data_integrity.read_proof(listing)
         key = None if proof is None else trust.keys.get(proof["verificationMethod"])
@@ -848,16 +844,16 @@ def _verified_list(
             return f"the {entry.purpose} list does not decode: {exc}"
         if len(trust._verified_lists) > 1000:
             trust._verified_lists.clear()
-        trust._verified_lists[fingerprint] = cached
+        if _strings_only(listing):
+            trust._verified_lists[checked] = (copy.deepcopy(listing), cached)
     return cached
 
 
-def _list_digest(listing: dict[str, Any], trust: TrustStore) -> str:
-    seen = trust._list_digests.get(id(listing))
-    if seen is not None and seen[0] is listing and seen[1] == listing:
-        return seen[2]
-    digest = hashlib.sha256(json.dumps(listing, sort_keys=True).encode("utf-8")).hexdigest()
-    if len(trust._list_digests) > 1000:
-        trust._list_digests.clear()
-    trust._list_digests[id(listing)] = (listing, copy.deepcopy(listing), digest)
-    return digest
+def _strings_only(value: Any) -> bool:
+    """Whether ``value`` holds no number and no boolean: then a value equal to it (``==``) is
+    the same JSON (``True == 1`` and ``1 == 1.0`` in Python, not in a signed document)."""
+    if isinstance(value, dict):
+        return all(_strings_only(item) for item in value.values())
+    if isinstance(value, list):
+        return all(_strings_only(item) for item in value)
+    return value is None or isinstance(value, str)
