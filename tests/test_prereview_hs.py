@@ -65,6 +65,7 @@ def test_a_product_code_of_another_edition_is_a_wrong_edition_finding() -> None:
     bases = {entry["basis"] for entry in finding.data["nearest"]}
     assert "correlation HS2012-HS2022" in bases  # what 8462.10 became in HS2022
     assert any(c.startswith("8462.") for c in codes)
+    assert "8458.11" in codes  # and what the description reads like: the lathe's own code
     assert "HS2012" in finding.message
 
 

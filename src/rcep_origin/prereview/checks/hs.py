@@ -91,29 +91,46 @@ def _neighbours(code: HsCode, edition: str) -> list[HsCode]:
 
 def _nearest(review: Review, item: _Item, other_editions: list[str]) -> list[dict[str, Any]]:
     """Up to ``HS_TOP_SUGGESTIONS`` valid codes of the declared edition for a code that is not
-    in it: what the code became (the UN correlation, for a code of another edition), what the
-    description reads like (the suggester), and the code's nearest neighbours."""
+    in it, taken in turn from what the code became (the UN correlation, for a code of another
+    edition; the targets the description fits best first), what the description reads like
+    (the suggester), and the code's nearest neighbours. Each source that has a code gets a
+    place: a lathe declared under an HS2012 press code is shown both what the code became and
+    the lathe's own subheading."""
     edition = review.edition
-    found: list[dict[str, Any]] = []
-    seen: set[str] = set()
-
-    def add(code: HsCode, basis: str, score: float | None = None) -> None:
-        if str(code) not in seen and len(found) < HS_TOP_SUGGESTIONS:
-            seen.add(str(code))
-            found.append(_entry(code, edition, basis, score))
-
+    targets: list[HsCode] = []
     if item.code.level == 6:
         for other in other_editions:
             correlation = hs.correlate(item.code, other, edition)
-            for target in correlation.targets if correlation is not None else ():
-                add(target, f"correlation {other}-{edition}")
+            targets += correlation.targets if correlation is not None else ()
+    described: list[tuple[HsCode, float]] = []
     if item.description and available(edition):
-        scored = score_items([(item.description, item.code)], edition, semantic=True)
-        for suggestion in scored[(item.description, item.code.digits)].suggestions:
-            add(suggestion.code, "description", suggestion.score)
-    for neighbour in _neighbours(item.code, edition):
-        add(neighbour, "neighbour")
+        asked = [(item.description, item.code), *((item.description, t) for t in targets)]
+        scored = score_items(asked, edition, semantic=True)
+        best = scored[(item.description, item.code.digits)].suggestions
+        described = [(s.code, s.score) for s in best]
+        fit = {t: scored[(item.description, t.digits)].score for t in targets}
+        targets.sort(key=lambda t: -_or_lowest(fit[t]))
+    basis = f"correlation {'/'.join(other_editions)}-{edition}"
+    sources: list[list[tuple[HsCode, str, float | None]]] = [
+        [(code, basis, None) for code in targets],
+        [(code, "description", score) for code, score in described],
+        [(code, "neighbour", None) for code in _neighbours(item.code, edition)],
+    ]
+    found: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    while len(found) < HS_TOP_SUGGESTIONS and any(sources):
+        for source in sources:  # one from each source in turn
+            while source and str(source[0][0]) in seen:
+                source.pop(0)
+            if source and len(found) < HS_TOP_SUGGESTIONS:
+                code, basis, score = source.pop(0)
+                seen.add(str(code))
+                found.append(_entry(code, edition, basis, score))
     return found
+
+
+def _or_lowest(score: float | None) -> float:
+    return float("-inf") if score is None else score
 
 
 def _titles(entries: list[dict[str, Any]]) -> list[Titled]:
@@ -155,7 +172,7 @@ HS_WRONG_EDITION = spec(
     REJECT,
     "Annex 3A, headnote 3; Annex 3B (HS code); HS amendments",
     "a code that exists only in another edition than the declared one",
-    "{field}: HS code {code} is a {other_edition} code; it does not exist in {edition}, the "
+    "{field}: HS code {code} belongs to {other_edition}; it does not exist in {edition}, the "
     "edition declared.",
     "Declare the {edition} code of the item, or declare the edition the code belongs to.",
     why=(
