@@ -68,6 +68,7 @@ _ECHAR = {
 }
 _ESCAPES = {c: _ECHAR.get(c, f"\\u{c:04X}") for c in [*range(0x20), 0x7F, 0x22, 0x5C]}
 _NEEDS_ESCAPE = re.compile(r'[\x00-\x1f"\\\x7f]')
+_needs_escape = _NEEDS_ESCAPE.search
 
 
 def literal(value: str) -> str:
@@ -349,8 +350,9 @@ class _Walk:
             container = term.container
             if container is None or container == "@set":
                 cls = value.__class__
-                if cls is str and kind == PLAIN:  # the common case, inline
-                    emit((subject, predicate, literal(value)))
+                if cls is str and kind <= TYPED:  # the common case, inline ("" suffix if PLAIN)
+                    quoted = f'"{value}"' if _needs_escape(value) is None else literal(value)
+                    emit((subject, predicate, quoted + term.suffix))
                 elif cls is list:
                     for item in value:
                         emit((subject, predicate, self.value(item, term, context)))

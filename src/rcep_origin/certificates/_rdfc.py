@@ -38,26 +38,51 @@ def canonical_nquads(triples: list[Triple]) -> str:
     """The canonical N-Quads of ``triples`` (duplicates count once: a dataset is a set)."""
     unique = list(dict.fromkeys(triples))
     by_node: dict[int, list[Triple]] = {}
+    # Each triple is written once, in the pieces around its blank nodes: a node's first-degree
+    # lines and the final lines are then joined from them.
+    first_lines: dict[int, list[str]] = {}
+    final: list[tuple[int, str, int | None, str]] = []  # (subject, middle, object, end)
+    plain: list[str] = []  # lines of triples without a blank node: final already
     for triple in unique:
-        subject, _, obj = triple
+        subject, predicate, obj = triple
         if subject.__class__ is int:
             by_node.setdefault(subject, []).append(triple)
-        if obj.__class__ is int and obj != subject:
+            if obj.__class__ is int:
+                middle = f" {predicate} "
+                if obj == subject:
+                    first_lines.setdefault(subject, []).append(f"_:a{middle}_:a .\n")
+                else:
+                    by_node.setdefault(obj, []).append(triple)
+                    first_lines.setdefault(subject, []).append(f"_:a{middle}_:z .\n")
+                    first_lines.setdefault(obj, []).append(f"_:z{middle}_:a .\n")
+                final.append((subject, middle, obj, " .\n"))
+            else:
+                rest = f" {predicate} {obj} .\n"
+                first_lines.setdefault(subject, []).append("_:a" + rest)
+                final.append((subject, rest, None, ""))
+        elif obj.__class__ is int:
             by_node.setdefault(obj, []).append(triple)
+            head = f"{subject} {predicate} "
+            first_lines.setdefault(obj, []).append(head + "_:a .\n")
+            final.append((-1, head, obj, " .\n"))
+        else:
+            plain.append(f"{subject} {predicate} {obj} .\n")
     if not by_node:
-        return "".join(sorted([f"{s} {p} {o} .\n" for s, p, o in unique]))
-    return _State(by_node).run(unique)
+        plain.sort()
+        return "".join(plain)
+    state = _State(by_node, first_lines)
+    state.label()
+    canonical = state.canonical
+    lines = plain
+    for named, middle, other, end in final:
+        start = canonical[named] + middle if named >= 0 else middle
+        lines.append(start + canonical[other] + end if other is not None else start)
+    lines.sort()
+    return "".join(lines)
 
 
-def _first_degree(node: int, triples: list[Triple]) -> str:
-    """Hash First Degree Quads (§4.6): the node's triples with itself as _:a, others _:z."""
-    lines = []
-    for subject, predicate, obj in triples:
-        if subject.__class__ is int:
-            subject = "_:a" if subject == node else "_:z"
-        if obj.__class__ is int:
-            obj = "_:a" if obj == node else "_:z"
-        lines.append(f"{subject} {predicate} {obj} .\n")
+def _hash_lines(lines: list[str]) -> str:
+    """Hash First Degree Quads (§4.6), of a node's lines written with itself as _:a."""
     lines.sort()
     return sha256("".join(lines).encode("utf-8")).hexdigest()
 
@@ -68,9 +93,9 @@ class _State:
 
     __slots__ = ("by_node", "canonical", "first", "steps")
 
-    def __init__(self, by_node: dict[int, list[Triple]]) -> None:
+    def __init__(self, by_node: dict[int, list[Triple]], first_lines: dict[int, list[str]]) -> None:
         self.by_node = by_node
-        self.first = {node: _first_degree(node, triples) for node, triples in by_node.items()}
+        self.first = {node: _hash_lines(lines) for node, lines in first_lines.items()}
         self.canonical: dict[int, str] = {}
         self.steps = 0
 
@@ -78,7 +103,8 @@ class _State:
         if node not in self.canonical:
             self.canonical[node] = f"_:c14n{len(self.canonical)}"
 
-    def run(self, triples: list[Triple]) -> str:
+    def label(self) -> None:
+        """Issue every blank node its canonical label (§4.4.3 steps 3-5)."""
         # §4.4.3 step 3: blank nodes grouped by first-degree hash.
         groups: dict[str, list[int]] = {}
         for node, digest in self.first.items():
@@ -103,17 +129,6 @@ class _State:
             for _, issuer in results:
                 for node in issuer:  # in the order the temporary issuer issued them
                     self.issue(node)
-        # §4.4.3 step 6 and the serialization: replace labels, sort by code point.
-        canonical = self.canonical
-        lines = []
-        for subject, predicate, obj in triples:
-            if subject.__class__ is int:
-                subject = canonical[subject]
-            if obj.__class__ is int:
-                obj = canonical[obj]
-            lines.append(f"{subject} {predicate} {obj} .\n")
-        lines.sort()
-        return "".join(lines)
 
     def related_hash(
         self, related: int, predicate: str, position: str, issuer: dict[int, str]
