@@ -231,3 +231,29 @@ def test_a_status_list_changed_after_it_was_checked_is_checked_again(
     assert verify_document(
         _json(issued), trust, Source(copy.deepcopy(listing)), now=clock.now
     ).valid
+
+
+def test_a_batch_signs_each_new_status_list_once_and_nothing_else_twice(
+    issuer: Any, application: Any, signer: Any
+) -> None:
+    """Bulk issuance keeps its speed per certificate: issuing flips no bit, so a status list is
+    signed once, when it is first needed; each certificate is signed once per form."""
+    signed: list[bytes] = []
+    original = signer.sign
+
+    def counting(data: bytes) -> bytes:
+        signed.append(data)
+        result: bytes = original(data)
+        return result
+
+    signer.sign = counting  # type: ignore[method-assign]
+    issued = issuer.issue([application] * 40)
+    lists = {e.list_url for item in issued for e in item.status}
+    assert len(lists) == 2
+    assert len(signed) == 2 * len(issued) + len(lists), (
+        "JSON and JWT per certificate, each list once"
+    )
+    signed.clear()
+    more = issuer.issue([application] * 10)
+    assert {e.list_url for item in more for e in item.status} == lists
+    assert len(signed) == 2 * len(more), "the lists exist: not signed again"

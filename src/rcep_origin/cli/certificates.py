@@ -9,6 +9,7 @@ never loads the database layer, and no command loads what it does not run.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -164,7 +165,9 @@ def keys_protect(home: HomeOption = DEFAULT_HOME, database_url: DatabaseOption =
 @certificate_app.command("issue")
 def certificate_issue(
     applications: Annotated[
-        list[Path], typer.Argument(help="Applications (YAML/JSON), each naming its declarations")
+        # Names, not Paths: typer would build a converter for every one of thousands.
+        list[str],
+        typer.Argument(help="Applications (YAML/JSON), each naming its declarations"),
     ],
     home: HomeOption = DEFAULT_HOME,
     database_url: DatabaseOption = None,
@@ -188,10 +191,10 @@ def certificate_issue(
         # An application named again (the same goods shipped again) is read once.
         read: dict[Path, CertificateRequest] = {}
         requests = []
-        for path in applications:
-            key = path.resolve()
+        for name in applications:
+            key = Path(name).resolve()
             if key not in read:
-                read[key] = load_request(path)
+                read[key] = load_request(Path(name))
             requests.append(read[key])
     except InputError as exc:
         raise _err(f"{exc.path}: {exc.message}" if exc.path else exc.message) from None
@@ -279,11 +282,13 @@ def _registered_home(paths: list[Path], home: Path, database_url: str | None) ->
 
 @certificate_app.command("verify")
 def certificate_verify(
-    files: Annotated[
-        list[Path],
+    names: Annotated[
+        # Names, not Paths: typer would build a converter for every one of thousands.
+        list[str],
         typer.Argument(
+            metavar="FILE",
             help="Certificates, any mix of forms: JSON credentials, JWTs, XML, PDF; '-' reads "
-            "one from standard input"
+            "one from standard input",
         ),
     ],
     trust: Annotated[
@@ -308,6 +313,7 @@ def certificate_verify(
     the worst: 1 invalid, 2 indeterminate (offline, e.g. with did.json only: the status list
     is not at hand); 3 bad usage (nothing verified)."""
     paths = trust or [home]
+    files = [Path(name) for name in names]
     if sum(str(file) == "-" for file in files) > 1:
         raise _err("standard input ('-') can be read once")
     for file in files:
@@ -341,13 +347,15 @@ def certificate_verify(
 
 
 def _read_all(files: list[Path]) -> Iterator[bytes]:
-    """The files' bytes one at a time (never more than the limit, +1 to tell it was exceeded)."""
+    """The files' bytes one at a time (never more than the limit, +1 to tell it was exceeded).
+    A read is sized to the file: asking for the limit would allocate 10 MiB each time."""
     for file in files:
         if str(file) == "-":
             yield sys.stdin.buffer.read(MAX_VERIFY_BYTES + 1)
         else:
             with file.open("rb") as stream:
-                yield stream.read(MAX_VERIFY_BYTES + 1)
+                size = os.fstat(stream.fileno()).st_size or MAX_VERIFY_BYTES  # 0: not said
+                yield stream.read(min(size, MAX_VERIFY_BYTES) + 1)
 
 
 # A report's verdict: its rank (the worst decides the exit code) and its exit code.
