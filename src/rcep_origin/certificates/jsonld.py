@@ -154,6 +154,12 @@ def _compiled(urls: tuple[str, ...]) -> Context | None:
 def canonicalize_fast(document: dict[str, Any]) -> str | None:
     """The canonical N-Quads by the compiled contexts, or None when ``document`` is outside
     what they handle (then only ``canonicalize_general`` answers)."""
+    found = _fast(document)
+    return None if found is None else found[0]
+
+
+def _fast(document: dict[str, Any]) -> tuple[str, bytes] | None:
+    """The fast path's N-Quads, as text and as UTF-8."""
     urls = document.get("@context") if isinstance(document, dict) else None
     if urls.__class__ is not list or not all(url.__class__ is str for url in urls):
         return None
@@ -164,10 +170,10 @@ def canonicalize_fast(document: dict[str, Any]) -> str | None:
         return None
     try:
         text = canonical_nquads(document_triples(document, context))
-        text.encode("utf-8")  # a lone surrogate (from a JSON escape) is the general path's
+        # A lone surrogate (from a JSON escape) does not encode: the general path's to refuse.
+        return text, text.encode("utf-8")
     except (NotCompiled, TooComplex, RecursionError, UnicodeEncodeError):
         return None
-    return text
 
 
 def canonicalize_general(document: dict[str, Any]) -> str:
@@ -197,4 +203,6 @@ def canonicalize_general(document: dict[str, Any]) -> str:
 
 
 def canonical_hash(document: dict[str, Any]) -> bytes:
-    return hashlib.sha256(canonicalize(document).encode("utf-8")).digest()
+    found = _fast(document)
+    data = found[1] if found is not None else canonicalize_general(document).encode("utf-8")
+    return hashlib.sha256(data).digest()
