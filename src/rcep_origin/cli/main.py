@@ -17,7 +17,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import click
 import typer
 import typer.core
 from typer.core import TyperGroup
@@ -40,8 +39,9 @@ EXIT_INTERNAL_ERROR = 4
 # "undecidable" to a script calling `determine`.
 # Typer vendors its own copy of click (``typer._click``, 0.2x); both are set, and
 # tests/test_exit_codes.py holds the contract, so a Typer upgrade that moves it shows at once.
+# Click itself only if Typer loaded it: importing it costs every command 50 ms of start-up.
 for _exceptions in (
-    click.exceptions,
+    getattr(sys.modules.get("click"), "exceptions", None),
     getattr(getattr(typer.core, "_click", None), "exceptions", None),
 ):
     if _exceptions is not None:
