@@ -129,3 +129,47 @@ def test_migration_0005_matches_the_schema(database: Database) -> None:
         differences = compare_metadata(MigrationContext.configure(connection), schema.Base.metadata)
     ours = [d for d in differences if "ledger" in repr(d) or "supplier" in repr(d)]
     assert ours == [], ours
+
+
+def test_certificates_in_the_register_but_not_in_the_log_are_logged_in_issue_order(
+    database: Database,
+) -> None:
+    """What migration 0005 (and a file home's migration) does for certificates issued before."""
+    from datetime import timedelta
+
+    from sqlalchemy.orm import Session
+
+    from rcep_origin.certificates.issuer import Issuer, IssuerProfile
+    from rcep_origin.certificates.keys import Ed25519Signer
+    from rcep_origin.certificates.model import Signatory, certificate_digest
+    from rcep_origin.cli.home import load_request
+    from rcep_origin.store.sql import SqlRegistry
+
+    profile = IssuerProfile(
+        did="did:web:co.example.cn", name="CCPIT", country="CN",
+        signatory=Signatory(name="Li Wei", position="Officer"), place_of_issue="Suzhou",
+        number_prefix="CN", verification_url="https://co.example.cn/verify",
+        status_url="https://co.example.cn/status",
+    )  # fmt: skip
+    signer = Ed25519Signer.generate(profile.did, "key-1", AT - timedelta(days=1))
+    request = load_request(
+        Path(__file__).resolve().parent.parent / "examples" / "certificate-request.yaml"
+    )
+    with Session(database.engine) as session, session.begin():
+        issued = Issuer(profile, signer, SqlRegistry(session), clock=lambda: AT).issue(
+            [request, request]
+        )
+    with database.session() as session:
+        appended = log_store.log_certificates(session, AT)
+        assert log_store.log_certificates(session, AT) == []  # once
+    assert [a.leaf_index for a in appended] == [0, 1]
+    with database.session(writes=False) as session:
+        for item, entry in zip(
+            issued, log_store.entries_by(session, kind="certificate"), strict=True
+        ):
+            leaf = ledger.decode_leaf(entry.leaf)
+            assert isinstance(leaf, ledger.CertificateLeaf)
+            assert (leaf.number, leaf.digest) == (
+                item.certificate.number,
+                certificate_digest(item.certificate),
+            )

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -66,14 +66,23 @@ def size(session: Session) -> int:
 
 
 def nodes(session: Session, keys: Iterable[ledger.NodeKey]) -> dict[ledger.NodeKey, bytes]:
-    """The stored hashes of these perfect subtrees, in as few queries as the key count allows."""
+    """The stored hashes of these perfect subtrees, in one query (per chunk of keys). Keys are
+    asked level by level, ``level = l AND position IN (...)``, which both databases answer from
+    the primary key (SQLite does not use the index for a row-value IN)."""
     wanted = sorted(set(keys))
     found: dict[ledger.NodeKey, bytes] = {}
     node = schema.LedgerNode
     for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
+        by_level: dict[int, list[int]] = {}
+        for level, position in wanted[start : start + _CHUNK]:
+            by_level.setdefault(level, []).append(position)
         query = select(node.level, node.position, node.hash).where(
-            tuple_(node.level, node.position).in_(chunk)
+            or_(
+                *(
+                    and_(node.level == level, node.position.in_(ps))
+                    for level, ps in by_level.items()
+                )
+            )
         )
         for level, position, value in session.execute(query):
             found[level, position] = bytes(value)
@@ -168,6 +177,22 @@ def entries_by(
         if value is not None:
             query = query.where(column == value)
     return list(session.scalars(query))
+
+
+def certificate_entries(session: Session, numbers: Iterable[str]) -> list[schema.LedgerEntry]:
+    """The certificate leaves of these numbers, oldest first."""
+    wanted = sorted(set(numbers))
+    found: list[schema.LedgerEntry] = []
+    row = schema.LedgerEntry
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        found += session.scalars(
+            select(row)
+            .where(row.kind == "certificate")
+            .where(row.subject.in_(chunk))
+            .order_by(row.leaf_index)
+        )
+    return found
 
 
 def entries_with_hashes(session: Session, leaf_hashes: Iterable[str]) -> list[schema.LedgerEntry]:
