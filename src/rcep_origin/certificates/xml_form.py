@@ -170,6 +170,18 @@ def certificate_from_xml(data: bytes) -> Certificate:
     return _certificate(_parse(data))
 
 
+def claimed_issuer(data: bytes) -> str:
+    """The issuing body's DID a certificate document names, once it parses and is XSD valid;
+    nothing else is checked or built: it only chooses the pinned certificates to try
+    (``verify_xml`` then rebuilds the certificate from the signed content)."""
+    root = _parse(data)
+    _validate(root)
+    element = root.find(f"{{{XML_NAMESPACE}}}issuingBody/{{{XML_NAMESPACE}}}id")
+    if element is None:  # the XSD requires it
+        raise XmlFormError("the document names no issuing body", path="issuing_body.id")
+    return str(_read_value(element, None)).strip()
+
+
 def _certificate(root: etree._Element) -> Certificate:
     _validate(root)
     fields = _read_fields(root, Certificate)
