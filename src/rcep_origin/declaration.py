@@ -9,10 +9,11 @@ fact). Every error names the path of the field, e.g. ``materials[3].value.amount
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date as Date
 from decimal import Decimal
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -42,6 +43,13 @@ MAX_MATERIALS = 100_000
 @cache
 def _is_country(code: str) -> bool:
     return pycountry.countries.get(alpha_2=code) is not None
+
+
+@lru_cache(maxsize=65536)
+def _material_code(value: str) -> str:
+    """A material's HS code as printed (validated to at least a heading). Kept: a bill of
+    materials repeats its codes, and validation runs on every line."""
+    return str(parse_hs_code(value, min_level=4))
 
 
 def _decimal_from_number(value: Any) -> Any:
@@ -175,7 +183,7 @@ class MoneyValue(_Strict):
     amount: Amount
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. USD")
 
-    _finite_amount = field_validator("amount")(_finite)
+    # Finite by the Amount type's bounded_decimal (the same check and message), not twice.
 
     def money(self) -> Money:
         return Money(self.amount, self.currency)
@@ -253,6 +261,61 @@ class SupplierDeclaration(_Strict):
         return self
 
 
+class LandedCost(_Strict):
+    """What a material costs the producer, by component, each in its own currency (seed 000:
+    "re-run RVC simulations using actual landed costs"). The value content takes the value
+    Art. 3.5(3) prescribes, derived from the components (``origin/landed_cost.py``): for an
+    imported material its CIF value, the price with insurance and freight up to the port or
+    place of entry (Art. 3.5(3)(a), Art. 3.1(b)); for one obtained within the Party the price
+    paid or payable (Art. 3.5(3)(b)). Duties are never part of it (Art. 3.5(5)(b))."""
+
+    acquired: Literal["imported", "domestic"] = Field(
+        description="imported into the Party of production (Art. 3.5(3)(a)) or obtained within "
+        "it (Art. 3.5(3)(b))"
+    )
+    price: MoneyValue = Field(description="the price paid or payable to the supplier")
+    freight: MoneyValue | None = Field(
+        default=None, description="freight up to the port or place of entry (imported)"
+    )
+    insurance: MoneyValue | None = Field(
+        default=None, description="insurance up to the port or place of entry (imported)"
+    )
+    duties: MoneyValue | None = Field(
+        default=None, description="customs duties, taxes and brokerage paid on importation"
+    )
+
+
+LANDED_COST_COMPONENTS = ("price", "freight", "insurance", "duties")
+SUBASSEMBLY_OUTCOMES = {"originating": True, "not_originating": False, "undecidable": None}
+
+
+class Subassembly(_Strict):
+    """A material produced in-house and declared on its own (a multi-level bill of materials).
+    ``declaration`` names that declaration: a file beside this one, or another declaration's
+    key in the same batch. It is determined first, and its verdict is written here
+    (``rcep_origin.origin.resolve_subassemblies``): a material is originating when it qualifies
+    under Chapter 3 (Art. 3.1(j), (l)), so the line's ``originating`` follows ``outcome``, and
+    ``inputs_sha256`` makes the parent's hash cover the sub-assembly's inputs."""
+
+    declaration: str = Field(min_length=1, max_length=1000)
+    outcome: Literal["originating", "not_originating", "undecidable"] | None = Field(
+        default=None, description="its determination; null until it is determined"
+    )
+    criterion: str | None = Field(default=None, max_length=20)
+    inputs_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    ruleset_version: str | None = Field(default=None, max_length=500)
+    value_from: Literal["line", "fob_value"] | None = Field(
+        default=None,
+        description="where the line's value comes from: the line itself, or the sub-assembly's "
+        "declared FOB value",
+    )
+    made_from: list[str] = Field(
+        default_factory=list,
+        max_length=10_000,
+        description="its own sub-assemblies, as determined: 'pcb.yaml: originating (CTC)'",
+    )
+
+
 class Material(_Strict):
     id: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=2000)
@@ -263,17 +326,25 @@ class Material(_Strict):
         default=None, description="RCEP-originating; null means undetermined (non-originating)"
     )
     weight_kg: Amount | None = None
-    role: Role = Role.COMPONENT
+    # Hashed as its text by str(), a C call (the enum's .value is a Python property, and
+    # serialising it was half the cost of hashing a bill of materials): the same bytes.
+    role: Annotated[Role, PlainSerializer(str, return_type=str, when_used="json")] = Role.COMPONENT
     part_number: str | None = Field(
         default=None, min_length=1, max_length=200, description="the exporter's part number"
     )
     supplier: str | None = Field(default=None, min_length=1, max_length=500)
     supplier_declaration: SupplierDeclaration | None = None
+    landed_cost: LandedCost | None = Field(
+        default=None, description="the value by landed-cost component, instead of value"
+    )
+    subassembly: Subassembly | None = Field(
+        default=None, description="a sub-assembly produced in-house, declared on its own"
+    )
 
     @field_validator("hs_code")
     @classmethod
     def _hs_code(cls, value: str | None) -> str | None:
-        return None if value is None else str(parse_hs_code(value, min_level=4))
+        return None if value is None else _material_code(value)
 
     @field_validator("origin_party")
     @classmethod
@@ -294,6 +365,24 @@ class Material(_Strict):
                 f"a material originating under RCEP comes from a Party; {self.origin_party} is not "
                 "an RCEP Party (set originating to false)"
             )
+        if self.landed_cost is not None and self.value is not None:
+            raise ValueError(
+                "give either value or landed_cost: with a landed cost the value the RVC takes "
+                "is the one Art. 3.5(3) prescribes, derived from its components"
+            )
+        sub = self.subassembly
+        if sub is not None:
+            expected = None if sub.outcome is None else SUBASSEMBLY_OUTCOMES[sub.outcome]
+            if sub.outcome is None and self.originating is not None:
+                raise ValueError(
+                    "the origin of a sub-assembly is its determination (Art. 3.1(l)): leave "
+                    "originating out, it is set when the sub-assembly is determined"
+                )
+            if self.originating is not expected:
+                raise ValueError(
+                    f"originating is {self.originating} but the sub-assembly "
+                    f"{sub.declaration!r} was determined {sub.outcome}"
+                )
         return self
 
     @property
@@ -481,20 +570,38 @@ def _check_structure(declaration: Declaration) -> None:
 
 
 def _check_currencies(declaration: Declaration) -> None:
-    fields: list[tuple[str, MoneyValue]] = [("fob_value", declaration.fob_value)]
+    for where, value in _money_fields(declaration):
+        if not is_iso_currency(value.currency):
+            raise InputError(
+                f"{value.currency!r} is not an ISO 4217 currency code",
+                path=f"{_money_path(where)}.currency",
+            )
+
+
+def _money_fields(declaration: Declaration) -> Iterator[tuple[tuple[str, int, str], MoneyValue]]:
+    """Every amount of the declaration, with where it is (put into words only for the value
+    that fails: a bill of 1,000 lines has 1,000 of them)."""
+    yield ("fob_value", -1, ""), declaration.fob_value
     for index, material in enumerate(declaration.materials):
         if material.value is not None:
-            fields.append((f"materials[{index}].value", material.value))
+            yield ("materials", index, "value"), material.value
+        if material.landed_cost is not None:
+            for name in LANDED_COST_COMPONENTS:
+                component = getattr(material.landed_cost, name)
+                if component is not None:
+                    yield ("materials", index, f"landed_cost.{name}"), component
     if declaration.costs is not None:
         for name in ("direct_labour", "direct_overhead", "profit", "other"):
             value = getattr(declaration.costs, name)
             if value is not None:
-                fields.append((f"costs.{name}", value))
-    for path, value in fields:
-        if not is_iso_currency(value.currency):
-            raise InputError(
-                f"{value.currency!r} is not an ISO 4217 currency code", path=f"{path}.currency"
-            )
+                yield ("costs", -1, name), value
+
+
+def _money_path(where: tuple[str, int, str]) -> str:
+    field, index, leaf = where
+    if field == "materials":
+        return f"materials[{index}].{leaf}"
+    return f"{field}.{leaf}" if leaf else field
 
 
 def parse_declaration_text(text: str | bytes, *, filename: str = "") -> Declaration:
@@ -567,12 +674,14 @@ __all__ = [
     "Declaration",
     "Evidence",
     "FxRateValue",
+    "LandedCost",
     "LogRecord",
     "Material",
     "MoneyValue",
     "Product",
     "ProductionStep",
     "Role",
+    "Subassembly",
     "SupplierDeclaration",
     "Transit",
     "WhollyObtainedClaim",

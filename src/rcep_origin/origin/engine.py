@@ -27,6 +27,7 @@ from rcep_origin._version import ENGINE_VERSION
 from rcep_origin.declaration import Declaration, Role, canonical_json
 from rcep_origin.origin.consignment import direct_consignment
 from rcep_origin.origin.cumulation import Cumulation, relied_on_cumulation
+from rcep_origin.origin.landed_cost import landed_cost_check
 from rcep_origin.origin.product_specific_rule import (
     RuleEvaluation,
     RuleLookup,
@@ -51,6 +52,7 @@ from rcep_origin.origin.result import (
     Result,
 )
 from rcep_origin.origin.rvc import calculate_rvc
+from rcep_origin.origin.subassembly import subassembly_uses
 from rcep_origin.origin.valuation import ValuedDeclaration, value_declaration
 from rcep_origin.rules import Conjunction, RuleSet, builtin_ruleset
 from rcep_origin.tariffs import CountryOfOrigin, OriginFacts, rcep_country_of_origin
@@ -87,6 +89,10 @@ def determine(declaration: Declaration, *, ruleset: RuleSet | None = None) -> De
     reasoning.need(*consignment.missing)
     if good.conversions:
         reasoning.add(_conversions_check(good))
+    if good.landed:
+        reasoning.add(landed_cost_check(good.landed, good.currency))
+    subassemblies = subassembly_uses(good)
+    reasoning.add(*(use.check() for use in subassemblies))
 
     criterion: str | None = None
     criteria: tuple[str, ...] = ()
@@ -151,6 +157,8 @@ def determine(declaration: Declaration, *, ruleset: RuleSet | None = None) -> De
         minimal_operations=psr.operations,
         cumulation=cumulation,
         country_of_origin=country,
+        landed_costs=good.landed,
+        subassemblies=subassemblies,
     )
     missing = () if outcome is Outcome.NOT_ORIGINATING else tuple(reasoning.missing.values())
     applied = None if psr.lookup is None else psr.lookup.rule
@@ -337,21 +345,23 @@ def _origin_facts(good: ValuedDeclaration, criterion: str, rules: RuleSet) -> Or
         beyond = None if criterion == "PE" else True
     # Art. 2.6(3): value added in the exporting Party, Art. 3.5 mutatis mutandis: only
     # materials originating in the exporting Party (and indirect materials) count as its own.
-    own = frozenset(
-        m.id
-        for m in good.materials
-        if m.role is Role.INDIRECT
-        or (m.material.originating is True and m.origin_party == exporting)
-    )
-    threshold, _ = rules.parameter("additional_rule_value_content_percent", declaration.date)
-    content = calculate_rvc(good, threshold, treat_as_originating=own)
+    # Art. 2.6(4): the value of originating materials by Party (transport packing and indirect
+    # materials aside). One pass over the bill of materials for both.
+    own: list[str] = []
     by_party: dict[str, Decimal] = {}
     value_missing: list[Missing] = []
+    indirect, packing = Role.INDIRECT, Role.TRANSPORT_PACKING
     for material in good.materials:
-        if (
-            material.role in (Role.TRANSPORT_PACKING, Role.INDIRECT)
-            or material.material.originating is not True
-        ):
+        role = material.role
+        if role is indirect:
+            own.append(material.id)
+            continue
+        if not material.originating:  # for any other role: declared originating
+            continue
+        party = material.origin_party
+        if party == exporting:
+            own.append(material.id)
+        if role is packing:
             continue
         if material.value is None:
             value_missing.append(
@@ -361,8 +371,10 @@ def _origin_facts(good: ValuedDeclaration, criterion: str, rules: RuleSet) -> Or
                 )
             )
             continue
-        party = material.origin_party or ""
-        by_party[party] = by_party.get(party, Decimal(0)) + material.value
+        key = party or ""
+        by_party[key] = by_party.get(key, Decimal(0)) + material.value
+    threshold, _ = rules.parameter("additional_rule_value_content_percent", declaration.date)
+    content = calculate_rvc(good, threshold, treat_as_originating=frozenset(own))
     return OriginFacts(
         exporting_party=exporting,
         importing_party=declaration.importing_party,

@@ -224,15 +224,27 @@ def wholly_obtained(good: ValuedDeclaration) -> WhollyObtainedOutcome | None:
 def exclusively_originating(good: ValuedDeclaration) -> ExclusivelyOriginating:
     """Art. 3.2(b): produced exclusively from originating materials of one or more Parties.
     Retail packaging and accessories are disregarded here (Arts. 3.8(2)(b), 3.9(1))."""
-    components = good.materials_with(Role.COMPONENT)
-    foreign = [m for m in components if not m.originating]
+    components = 0
+    foreign: list[str] = []
+    undetermined: list[str] = []
+    parties: set[str] = set()
+    component = Role.COMPONENT
+    for material in good.materials:  # one pass: this runs on every bill of materials
+        if material.role is not component:
+            continue
+        components += 1
+        if material.originating:
+            if material.origin_party:
+                parties.add(material.origin_party)
+        else:
+            foreign.append(material.id)
+            if material.undetermined:
+                undetermined.append(material.id)
     return ExclusivelyOriginating(
-        components=len(components),
-        non_originating_materials=tuple(m.id for m in foreign),
-        undetermined_materials=tuple(m.id for m in foreign if m.undetermined),
-        origin_parties=tuple(
-            sorted({m.origin_party for m in components if m.originating and m.origin_party})
-        ),
+        components=components,
+        non_originating_materials=tuple(foreign),
+        undetermined_materials=tuple(undetermined),
+        origin_parties=tuple(sorted(parties)),
     )
 
 

@@ -20,6 +20,7 @@ from rcep_origin.origin.change_of_classification import CtcOutcome
 from rcep_origin.origin.consignment import DirectConsignment
 from rcep_origin.origin.cumulation import Cumulation
 from rcep_origin.origin.de_minimis import DeMinimis
+from rcep_origin.origin.landed_cost import LandedValue
 from rcep_origin.origin.product_specific_rule import AppliedRule, RuleEvaluation, RuleLookup
 from rcep_origin.origin.production import (
     ExclusivelyOriginating,
@@ -27,6 +28,7 @@ from rcep_origin.origin.production import (
     WhollyObtainedOutcome,
 )
 from rcep_origin.origin.rvc import RvcCalculation, RvcFigure
+from rcep_origin.origin.subassembly import SubassemblyUse
 from rcep_origin.parties import ENTRY_INTO_FORCE
 from rcep_origin.tariffs import CountryOfOrigin
 from rcep_origin.trace import Check, Missing, Result, round2
@@ -143,6 +145,8 @@ class Facts:
     minimal_operations: MinimalOperations | None  # Art. 3.6; None: not tested (no rule)
     cumulation: Cumulation | None  # Art. 3.4; None: not assessed (origin not met)
     country_of_origin: CountryOfOrigin | None  # Art. 2.6; None: not originating
+    landed_costs: tuple[LandedValue, ...] = ()  # Art. 3.5(3): values from landed costs
+    subassemblies: tuple[SubassemblyUse, ...] = ()  # Art. 3.1(l): lines determined on their own
 
     @property
     def in_force(self) -> tuple[PartyInForce, PartyInForce]:

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from rcep_origin.declaration import Declaration, Material, MoneyValue, Role
 from rcep_origin.errors import InputError
 from rcep_origin.hs import HsCode
 from rcep_origin.money import Conversion, FxTable
+from rcep_origin.origin.landed_cost import LandedValue, landed_value
 
 # The roles whose value counts in the value content (Art. 3.5): components, retail packaging
 # (Art. 3.8(3)), accessories (Art. 3.9(2)) and indirect materials (Art. 3.10); not packing for
@@ -48,13 +50,15 @@ class MaterialsExceedFob(InputError):
         )
 
 
-@dataclass(frozen=True, slots=True)
-class ValuedMaterial:
+class ValuedMaterial(NamedTuple):
     """A material with its value in the FOB currency and its treatment settled once:
     Art. 3.10, indirect materials are originating wherever produced; Art. 3.5(4), a material
-    of undetermined origin (``originating`` null) is non-originating."""
+    of undetermined origin (``originating`` null) is non-originating.
 
-    index: int
+    Immutable, and a named tuple rather than a frozen dataclass: a determination makes one per
+    BOM line, and a tuple is built in a quarter of the time (issue 15)."""
+
+    index: int  # type: ignore[assignment]  # materials[index] (shadows tuple.index)
     material: Material
     code: HsCode | None
     value: Decimal | None  # in the FOB currency; None when not declared
@@ -70,17 +74,22 @@ class ValuedMaterial:
 
     @classmethod
     def of(cls, index: int, material: Material, value: Decimal | None) -> ValuedMaterial:
-        indirect = material.role is Role.INDIRECT
-        return cls(
-            index=index,
-            material=material,
-            code=material.code,
-            value=value,
-            id=material.id,
-            role=material.role,
-            originating=indirect or material.originating is True,
-            undetermined=not indirect and material.originating is None,
-            origin_party=material.origin_party,
+        role = material.role
+        declared = material.originating
+        indirect = role is Role.INDIRECT
+        return tuple.__new__(  # the named tuple's own __new__, without its Python frame
+            cls,
+            (
+                index,
+                material,
+                material.code,
+                value,
+                material.id,
+                role,
+                indirect or declared is True,
+                not indirect and declared is None,
+                material.origin_party,
+            ),
         )
 
 
@@ -92,6 +101,7 @@ class ValuedDeclaration:
     materials: tuple[ValuedMaterial, ...]
     costs: dict[str, Decimal | None]  # build-up cost elements; None when not declared
     conversions: tuple[tuple[str, Conversion], ...]  # (path, conversion) for those converted
+    landed: tuple[LandedValue, ...] = ()  # materials valued from their landed cost (Art. 3.5(3))
 
     def materials_with(self, *roles: Role) -> list[ValuedMaterial]:
         return [m for m in self.materials if m.role in roles]
@@ -117,8 +127,20 @@ def value_declaration(declaration: Declaration) -> ValuedDeclaration:
             conversions.append((path, conversion))
         return conversion.converted.amount
 
+    landed: list[LandedValue] = []
+
+    def value_of(index: int, material: Material) -> Decimal | None:
+        if material.landed_cost is None:
+            value = material.value
+            if value is None or value.currency == currency:  # most lines: nothing to convert
+                return None if value is None else value.amount
+            return convert(value, f"materials[{index}].value")
+        found = landed_value(index, material.id, material.landed_cost, convert)
+        landed.append(found)
+        return found.prescribed
+
     materials = tuple(
-        ValuedMaterial.of(index, material, convert(material.value, f"materials[{index}].value"))
+        ValuedMaterial.of(index, material, value_of(index, material))
         for index, material in enumerate(declaration.materials)
     )
     costs: dict[str, Decimal | None] = {}
@@ -139,4 +161,5 @@ def value_declaration(declaration: Declaration) -> ValuedDeclaration:
         materials=materials,
         costs=costs,
         conversions=tuple(conversions),
+        landed=tuple(landed),
     )
