@@ -64,6 +64,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "home": ("rcep_origin.cli.service", "home_app"),
     "trust": ("rcep_origin.cli.exchange", "trust_app"),
     "exchange": ("rcep_origin.cli.exchange", "exchange_app"),
+    "batch": ("rcep_origin.cli.batch", "batch_command"),
+    "whatif": ("rcep_origin.cli.batch", "whatif_command"),
+    "advise": ("rcep_origin.cli.batch", "advise_command"),
 }
 # Names this module uses, imported on first use (PEP 562), so that tests can still replace
 # them (monkeypatch "rcep_origin.cli.main.determine").
@@ -77,6 +80,9 @@ _NAMES: dict[str, str] = {
     "Outcome": "rcep_origin.origin",
     "determine": "rcep_origin.origin",
     "builtin_ruleset": "rcep_origin.rules",
+    "FileSource": "rcep_origin.origin.subassembly",
+    "has_subassemblies": "rcep_origin.origin.subassembly",
+    "resolve_subassemblies": "rcep_origin.origin.subassembly",
 }
 
 
@@ -160,6 +166,14 @@ def determine_command(
             declaration = _use("parse_declaration_text")(sys.stdin.buffer.read(limit + 1))
         else:
             declaration = _use("load_declaration")(file)
+        if _use("has_subassemblies")(declaration):  # multi-level BOM: determine them first
+            base = Path.cwd() if str(file) == "-" else file.parent
+            declaration = _use("resolve_subassemblies")(
+                declaration,
+                source=_use("FileSource")(base),
+                determiner=lambda d: _use("determine")(d, ruleset=ruleset),
+                key="" if str(file) == "-" else str(file.resolve()),
+            )
         result = _use("determine")(declaration, ruleset=ruleset)
     except _use("InputError") as exc:
         _report_input_error(exc, as_json)
