@@ -21,8 +21,7 @@ import yaml
 from rcep_origin import load_ruleset, validate_declaration
 from rcep_origin.batch import advise, whatif
 from rcep_origin.batch._advise import QuoteBook, _QuoteFile
-from rcep_origin.origin import determine
-from rcep_origin.origin.subassembly import FileSource, resolve_subassemblies
+from rcep_origin.origin import FileSource, determine, resolve_subassemblies
 from rcep_origin.rules import RuleSet, builtin_ruleset
 
 HERE = Path(__file__).resolve().parent

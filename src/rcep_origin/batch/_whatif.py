@@ -21,8 +21,7 @@ from typing import Any
 
 from rcep_origin.declaration import Declaration, parse_json, validate_declaration
 from rcep_origin.errors import InputError
-from rcep_origin.origin import Determination, determine
-from rcep_origin.origin.subassembly import has_subassemblies
+from rcep_origin.origin import Determination, determine, has_subassemblies
 from rcep_origin.rules import RuleSet
 from rcep_origin.trace import round2
 

@@ -24,9 +24,7 @@ from rcep_origin.batch._inputs import FileChunk, Group, TableChunk, table_groups
 from rcep_origin.batch._results import Row, error_row, row_of
 from rcep_origin.declaration import Declaration, parse_declaration_text, validate_declaration
 from rcep_origin.errors import InputError
-from rcep_origin.origin import determine
-from rcep_origin.origin.engine import inputs_sha256
-from rcep_origin.origin.subassembly import FileSource, resolve_subassemblies
+from rcep_origin.origin import FileSource, determine, inputs_sha256, resolve_subassemblies
 from rcep_origin.rules import RuleSet, builtin_ruleset, load_ruleset
 
 

@@ -39,8 +39,7 @@ from rcep_origin.batch import (
 from rcep_origin.cli.rules import RulesOption, ruleset_of
 from rcep_origin.declaration import Declaration, load_declaration
 from rcep_origin.errors import InputError
-from rcep_origin.origin import determine
-from rcep_origin.origin.subassembly import FileSource, resolve_subassemblies
+from rcep_origin.origin import FileSource, determine, resolve_subassemblies
 from rcep_origin.rules import RuleSet
 
 EXIT_BAD_INPUT = 3

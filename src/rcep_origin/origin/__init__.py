@@ -7,6 +7,9 @@
     determination.facts.rule_lookup.status                # Annex 3A: found / not in catalogue / ...
     [c.offending for c in determination.facts.changes]    # Annex 3A headnotes 5-7
     determination.facts.de_minimis                        # Art. 3.7, as relied on
+    determination.facts.landed_costs                      # Art. 3.5(3): landed vs counted
+
+    resolve_subassemblies(declaration, source=FileSource(folder), determiner=...)  # multi-level
 
 The engine is light: it imports neither the ML stack nor crypto, XML or web libraries
 (``tests/test_engine_light.py`` and an import-linter contract hold it to that).
@@ -16,7 +19,8 @@ from rcep_origin.origin.change_of_classification import CtcOutcome, MaterialChan
 from rcep_origin.origin.consignment import DirectConsignment, TransitStop
 from rcep_origin.origin.cumulation import Cumulation
 from rcep_origin.origin.de_minimis import DeMinimis, ToleranceTest
-from rcep_origin.origin.engine import determine
+from rcep_origin.origin.engine import determine, inputs_sha256
+from rcep_origin.origin.landed_cost import LandedValue
 from rcep_origin.origin.product_specific_rule import (
     AlternativeOutcome,
     AppliedRule,
@@ -42,6 +46,13 @@ from rcep_origin.origin.result import (
     PartyInForce,
 )
 from rcep_origin.origin.rvc import RVC_ROLES, RvcCalculation, RvcFigure
+from rcep_origin.origin.subassembly import (
+    FileSource,
+    SubassemblySource,
+    SubassemblyUse,
+    has_subassemblies,
+    resolve_subassemblies,
+)
 from rcep_origin.origin.valuation import (
     MaterialsExceedFob,
     ValuedDeclaration,
@@ -63,6 +74,8 @@ __all__ = [
     "DirectConsignment",
     "ExclusivelyOriginating",
     "Facts",
+    "FileSource",
+    "LandedValue",
     "MaterialChange",
     "MaterialsExceedFob",
     "MinimalOperations",
@@ -74,6 +87,8 @@ __all__ = [
     "RuleStatus",
     "RvcCalculation",
     "RvcFigure",
+    "SubassemblySource",
+    "SubassemblyUse",
     "TermOutcome",
     "ToleranceTest",
     "TransitStop",
@@ -82,5 +97,8 @@ __all__ = [
     "WhollyObtainedOutcome",
     "WhollyObtainedTerm",
     "determine",
+    "has_subassemblies",
+    "inputs_sha256",
+    "resolve_subassemblies",
     "value_declaration",
 ]
