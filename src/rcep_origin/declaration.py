@@ -246,6 +246,12 @@ class SupplierDeclaration(_Strict):
     covers_origin_party: str | None = Field(
         default=None, description="ISO alpha-2 of the origin the supplier declares"
     )
+    credential: str | None = Field(
+        default=None,
+        pattern=r"^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+        description="the id of the supplier's signed declaration (a W3C VC) in the issuing "
+        "body's register; when it holds, the register takes the material's origin from it",
+    )
 
     @field_validator("covers_origin_party")
     @classmethod

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from rcep_origin import __version__
-from rcep_origin.api import exchange, legislation, problems, public, routes
+from rcep_origin.api import evidence, exchange, legislation, problems, public, routes
 from rcep_origin.api.guard import Guard
 from rcep_origin.api.settings import Settings
 from rcep_origin.authority import Authority, Database, DeliveryWorker
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(legislation.router)
     app.include_router(public.router)
     app.include_router(exchange.router)
+    app.include_router(evidence.router)
     app.include_router(console.router)  # HTML pages, outside the OpenAPI document
     _instrument(app, settings)
     _truthful_openapi(app)

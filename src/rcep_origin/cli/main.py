@@ -64,6 +64,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "home": ("rcep_origin.cli.service", "home_app"),
     "trust": ("rcep_origin.cli.exchange", "trust_app"),
     "exchange": ("rcep_origin.cli.exchange", "exchange_app"),
+    "evidence": ("rcep_origin.cli.evidence", "evidence_app"),
     "batch": ("rcep_origin.cli.batch", "batch_command"),
     "whatif": ("rcep_origin.cli.batch", "whatif_command"),
     "advise": ("rcep_origin.cli.batch", "advise_command"),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -245,6 +245,16 @@ def latest_checkpoint(session: Session, issuer: str) -> ledger.Checkpoint | None
 def checkpoint(session: Session, issuer: str, tree_size: int) -> ledger.Checkpoint | None:
     row = session.get(schema.LedgerCheckpoint, tree_size)
     return None if row is None else _checkpoint(row, issuer)
+
+
+def signed_before(session: Session, leaf_index: int) -> datetime | None:
+    """When the newest checkpoint the leaf at ``leaf_index`` came after was signed: the leaf
+    cannot have been logged earlier than that."""
+    row = schema.LedgerCheckpoint
+    found = session.scalars(
+        select(row.at).where(row.tree_size <= leaf_index).order_by(row.tree_size.desc()).limit(1)
+    ).first()
+    return None if found is None else (found if found.tzinfo else found.replace(tzinfo=UTC))
 
 
 def checkpoints(session: Session, issuer: str) -> list[ledger.Checkpoint]:

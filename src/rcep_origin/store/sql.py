@@ -27,7 +27,7 @@ from rcep_origin.certificates.model import certificate_digest
 from rcep_origin.certificates.status_list import MIN_ENTRIES, Bitstring, IndexPermutation
 from rcep_origin.store import schema
 
-ROLES = ("exporter", "issuing_body", "verifier")
+ROLES = ("exporter", "issuing_body", "verifier", "supplier")  # supplier: issue 16
 GENESIS = "0" * 64
 
 
