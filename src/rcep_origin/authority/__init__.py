@@ -35,8 +35,8 @@ from rcep_origin.authority._errors import (
     Unauthenticated,
     Unavailable,
 )
-from rcep_origin.authority._evidence import (
-    SUPPLIER,
+from rcep_origin.authority._evidence import SUPPLIER
+from rcep_origin.authority._evidence_views import (
     AffectedDeclarationView,
     CascadeView,
     CheckpointView,
