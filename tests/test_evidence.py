@@ -559,3 +559,31 @@ def test_a_certificate_leaf_dated_before_a_checkpoint_signed_before_it_is_not_re
     assert result.exit_code == 1 and "never issued" in result.output, result.output
     checked = rcep("evidence", "check", "--home", str(home))
     assert checked.exit_code == 1 and "dated before a checkpoint" in checked.output
+
+
+def test_a_verifier_holding_an_older_checkpoint_sees_the_log_only_grew(
+    home: Path, tmp_path: Path
+) -> None:
+    held = tmp_path / "held.json"
+    held.write_text((home / "public" / "evidence-checkpoint.json").read_text())
+    for i in range(3):
+        record = tmp_path / f"bom-{i}.json"
+        record.write_text(json.dumps({"line": i}))
+        assert (
+            rcep("evidence", "add", str(record), "--kind", "bom", "--home", str(home)).exit_code
+            == 0
+        )
+    first = json.loads(held.read_text())["tree_size"]
+    proof = tmp_path / "consistency.json"
+    proof.write_text(
+        rcep("evidence", "consistency", str(first), "--home", str(home), "--json").output
+    )
+    trust = str(home / "public" / "did.json")
+    grown = rcep("evidence", "verify", str(proof), "--previous", str(held), "--trust", trust)
+    assert grown.exit_code == 0, grown.output
+    other = json.loads(held.read_text())
+    other["root_hash"] = "00" * 32  # a checkpoint the issuer never signed
+    (tmp_path / "other.json").write_text(json.dumps(other))
+    refused = rcep("evidence", "verify", str(proof), "--previous", str(tmp_path / "other.json"),
+                   "--trust", trust)  # fmt: skip
+    assert refused.exit_code == 1

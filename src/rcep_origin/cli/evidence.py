@@ -249,10 +249,17 @@ def verify_command(
         list[Path] | None,
         typer.Option(help="The issuer's published did.json (or jwks.json, or its home)."),
     ] = None,
+    previous: Annotated[
+        Path | None,
+        typer.Option(
+            help="A consistency proof's starting point: a signed checkpoint held from before."
+        ),
+    ] = None,
 ) -> None:
     """Exit 0 when the proof holds (RFC 9162), its checkpoint is signed by a key of the issuer
-    inside its lifetime (from --trust), and FILE (if given) is what the leaf commits to; 1
-    otherwise; 3 for an unreadable proof."""
+    inside its lifetime (from --trust), FILE (if given) is what the leaf commits to, and a
+    consistency proof starts from --previous (if given); 1 otherwise; 3 for an unreadable
+    proof."""
     from rcep_origin import ledger
 
     try:
@@ -282,6 +289,8 @@ def verify_command(
             checks.append(_file_check(decoded, file, store))
     elif file is not None:
         checks.append(("file", False, "a consistency proof commits to no file"))
+    if previous is not None:
+        checks.append(_previous_check(proof, previous, store))
     valid = all(ok for _, ok, _ in checks)
     _print(
         {
@@ -295,6 +304,37 @@ def verify_command(
     )
     if not valid:
         raise typer.Exit(EXIT_REFUSED)
+
+
+def _previous_check(proof: Any, path: Path, trust: TrustStore) -> tuple[str, bool, str]:
+    """The checkpoint a verifier held before: signed by the issuer, and where the consistency
+    proof starts (the same size and root)."""
+    from rcep_origin import ledger
+
+    try:
+        held = ledger.Checkpoint.from_json(json.loads(path.read_text("utf-8")))
+    except (OSError, ValueError) as exc:
+        message = exc.message if isinstance(exc, InputError) else str(exc)
+        raise fail(f"--previous {path}: {message}", EXIT_BAD_INPUT) from None
+    if not isinstance(proof, ledger.ConsistencyProof):
+        return "previous", False, "--previous is for a consistency proof"
+    problem = ledger.checkpoint_problem(held, trust.keys.get(held.key_id))
+    if problem:
+        return "previous", False, f"{path}: {problem}"
+    if (held.tree_size, held.root_hash) != (proof.first, proof.first_root):
+        return (
+            "previous",
+            False,
+            (
+                f"the proof starts from {proof.first} leaves and another root than the checkpoint "
+                f"held ({held.tree_size} leaves): the log was not only appended to"
+            ),
+        )
+    return (
+        "previous",
+        True,
+        f"starts from the checkpoint held ({held.tree_size} leaves, {held.time})",
+    )
 
 
 def _file_check(leaf: Any, file: Path, trust: TrustStore) -> tuple[str, bool, str]:
