@@ -145,7 +145,8 @@ class _Declarations(_Core):
 
             def run() -> DeterminationRunView:
                 row = self._readable_version(work.session, actor, declaration_id, version)
-                verdict = determine(validate_declaration(row.document), ruleset=self.ruleset)
+                _, declaration, relied = self._decided(work, row)
+                verdict = determine(declaration, ruleset=self.ruleset)
                 record = self._record_run(
                     work,
                     actor,
@@ -153,8 +154,9 @@ class _Declarations(_Core):
                     "determination",
                     verdict.outcome.value,
                     verdict.to_dict(),
-                    {"determination_sha256": verdict.sha256()},
+                    {"determination_sha256": verdict.sha256(), **self._relied_audit(relied)},
                 )
+                self._after_determination(work, record, row, relied)
                 return DeterminationRunView(
                     run_id=record.id,
                     declaration_id=declaration_id,
@@ -217,6 +219,30 @@ class _Declarations(_Core):
         )
         return run
 
+    # -- hooks: what a verdict is decided on (the evidence layer resolves supplier
+    #    declarations and records what was relied on; here, the declaration as stored) --------
+
+    def _decided(
+        self, work: _Work, row: schema.DeclarationVersion
+    ) -> tuple[Declaration, Declaration, list[Any]]:
+        """The declaration as stored, the one a verdict is decided on, and what that relied on
+        beyond the declaration itself."""
+        declaration = validate_declaration(row.document)
+        return declaration, declaration, []
+
+    def _relied_audit(self, relied: list[Any]) -> dict[str, Any]:
+        return {}
+
+    def _after_determination(
+        self, work: _Work, record: schema.Run, row: schema.DeclarationVersion, relied: list[Any]
+    ) -> None:
+        return None
+
+    def _prereview_context(
+        self, work: _Work, declared: Declaration, relied: list[Any], others: Any
+    ) -> Any:
+        return others
+
     def _run_prereview(
         self, work: _Work, actor: sql.Principal, row: schema.DeclarationVersion, lang: str
     ) -> tuple[schema.Run, Any]:
@@ -230,14 +256,15 @@ class _Declarations(_Core):
                 and other.version >= latest.get(other.declaration_id, other).version
             ):
                 latest[other.declaration_id] = other
-        context = PreReviewContext.from_declarations(
+        others = PreReviewContext.from_declarations(
             (r.declaration_id, validate_declaration(r.document)) for r in latest.values()
         )
+        declared, declaration, relied = self._decided(work, row)
         review = prereview(
-            validate_declaration(row.document),
+            declaration,
             ruleset=self.ruleset,
             lang=lang,
-            context=context,
+            context=self._prereview_context(work, declared, relied, others),
             source=row.declaration_id,
         )
         record = self._record_run(

@@ -82,7 +82,6 @@ from rcep_origin.authority._evidence_views import (
 )
 from rcep_origin.authority._legislation import _Legislation
 from rcep_origin.authority._views import (
-    DeterminationRunView,
     Outcome,
 )
 from rcep_origin.certificates.issuer import Issuer
@@ -96,7 +95,6 @@ from rcep_origin.certificates.supplier import (
 )
 from rcep_origin.declaration import Declaration, canonical_json, validate_declaration
 from rcep_origin.errors import InputError
-from rcep_origin.origin import determine
 from rcep_origin.prereview.checks.provenance import (
     CredentialState,
     LoggedRecord,
@@ -412,81 +410,32 @@ class _Evidence(_Legislation):
         extra = {} if name is None else {"declaration": name}
         return self._log_evidence(work, owner, item, **extra).leaf_hash
 
-    def determine(
-        self,
-        actor: sql.Principal,
-        declaration_id: str,
-        version: int | None = None,
-        *,
-        idempotency: Idempotency | None = None,
-    ) -> Outcome[DeterminationRunView]:
-        """As ``_Declarations.determine``, on the declaration with its supplier declarations
-        resolved (the module's docstring); records what the verdict relied on."""
-        self._require(actor, EXPORTER, ISSUER)
-        with self._work() as work:
+    # -- the hooks of _Declarations: decide on the resolved declaration, record reliance ----
 
-            def run() -> DeterminationRunView:
-                row = self._readable_version(work.session, actor, declaration_id, version)
-                declaration, relied = self._resolve(
-                    work.session, validate_declaration(row.document)
-                )
-                verdict = determine(declaration, ruleset=self.ruleset)
-                held = [r for r in relied if r.state.status == "valid"]
-                record = self._record_run(
-                    work,
-                    actor,
-                    row,
-                    "determination",
-                    verdict.outcome.value,
-                    verdict.to_dict(),
-                    {
-                        "determination_sha256": verdict.sha256(),
-                        **(
-                            {"supplier_declarations": [r.state.credential_id for r in held]}
-                            if held
-                            else {}
-                        ),
-                    },
-                )
-                work.session.flush()
-                self._rely(work.session, "determination", record.id, row, held)
-                return DeterminationRunView(
-                    run_id=record.id,
-                    declaration_id=declaration_id,
-                    version=row.version,
-                    determination=verdict.to_dict(),
-                )
+    def _decided(
+        self, work: _Work, row: schema.DeclarationVersion
+    ) -> tuple[Declaration, Declaration, list[Any]]:
+        """The declaration with its supplier declarations resolved (the module's docstring)."""
+        declared = validate_declaration(row.document)
+        resolved, relied = self._resolve(work.session, declared)
+        return declared, resolved, list(relied)
 
-            return self._once(work, actor, idempotency, DeterminationRunView, run)
+    def _relied_audit(self, relied: list[Any]) -> dict[str, Any]:
+        held = [r for r in relied if r.state.status == "valid"]
+        return {"supplier_declarations": [r.state.credential_id for r in held]} if held else {}
 
-    def _run_prereview(
-        self, work: _Work, actor: sql.Principal, row: schema.DeclarationVersion, lang: str
-    ) -> tuple[schema.Run, Any]:
-        """As ``_Declarations._run_prereview``, on the resolved declaration, with what the
-        evidence log says about its records (``prereview.checks.provenance``)."""
-        from rcep_origin.prereview import PreReviewContext, prereview
+    def _after_determination(
+        self, work: _Work, record: schema.Run, row: schema.DeclarationVersion, relied: list[Any]
+    ) -> None:
+        work.session.flush()
+        held = [r for r in relied if r.state.status == "valid"]
+        self._rely(work.session, "determination", record.id, row, held)
 
-        latest: dict[str, schema.DeclarationVersion] = {}
-        for other in sql.organisation_declarations(work.session, row.organisation_id):
-            if (
-                other.declaration_id != row.declaration_id
-                and other.version >= latest.get(other.declaration_id, other).version
-            ):
-                latest[other.declaration_id] = other
-        others = PreReviewContext.from_declarations(
-            (r.declaration_id, validate_declaration(r.document)) for r in latest.values()
-        )
-        declaration = validate_declaration(row.document)
-        resolved, relied = self._resolve(work.session, declaration)
-        context = self._provenance(work.session, declaration, relied, others.lines)
-        review = prereview(
-            resolved, ruleset=self.ruleset, lang=lang, context=context, source=row.declaration_id
-        )
-        record = self._record_run(
-            work, actor, row, "prereview", review.verdict.value, review.to_dict(),
-            {"verdict": review.verdict.value},
-        )  # fmt: skip
-        return record, review
+    def _prereview_context(
+        self, work: _Work, declared: Declaration, relied: list[Any], others: Any
+    ) -> Any:
+        """With what the evidence log says about its records (``prereview.checks.provenance``)."""
+        return self._provenance(work.session, declared, relied, others.lines)
 
     def _provenance(
         self,
