@@ -246,7 +246,7 @@ class _Declarations(_Core):
     def _run_prereview(
         self, work: _Work, actor: sql.Principal, row: schema.DeclarationVersion, lang: str
     ) -> tuple[schema.Run, Any]:
-        # Pre-review loads the HS suggester (scikit-learn): imported where it is used.
+        # Pre-review loads the HS suggester (its model on first doubt): imported where used.
         from rcep_origin.prereview import PreReviewContext, prereview
 
         latest: dict[str, schema.DeclarationVersion] = {}
