@@ -103,3 +103,11 @@ class StrictJsonRoute(APIRoute):
             return await handler(StrictJsonRequest(request.scope, request.receive))
 
         return strict
+
+
+# What route handlers take, named once for every router: the authority, the authenticated
+# caller, the idempotency key of a creating call, and the raw body.
+AuthorityDep = Annotated[Authority, Depends(authority)]
+Caller = Annotated[Principal, Depends(caller)]
+Replay = Annotated[Idempotency | None, Depends(idempotency)]
+Body = Annotated[bytes, Depends(raw_body)]

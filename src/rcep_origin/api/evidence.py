@@ -8,41 +8,34 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
 from rcep_origin.api.context import (
+    AuthorityDep,
+    Body,
+    Caller,
+    Replay,
     StrictJsonRoute,
-    authority,
-    caller,
-    idempotency,
     json_body,
-    raw_body,
     respond,
 )
 from rcep_origin.api.problems import AUTHENTICATED, PUBLIC
 from rcep_origin.authority import (
-    Authority,
     CascadeView,
     CheckpointView,
     ConsistencyProofView,
     EvidenceInput,
     EvidenceView,
-    Idempotency,
     InclusionProofView,
     LogCheckView,
     NotFound,
-    Principal,
     SupplierDeclarationView,
     SupplierStatusListView,
 )
 
 router = APIRouter(route_class=StrictJsonRoute)
 
-AuthorityDep = Annotated[Authority, Depends(authority)]
-Caller = Annotated[Principal, Depends(caller)]
-Replay = Annotated[Idempotency | None, Depends(idempotency)]
-Body = Annotated[bytes, Depends(raw_body)]
 MAX_SIZE = 2**62  # a tree size or index beyond any log (never a 5xx)
 
 CREDENTIAL_BODY = {

@@ -8,14 +8,19 @@ from __future__ import annotations
 import html
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from rcep_origin.api.context import StrictJsonRoute, authority, caller, json_body, raw_body
+from rcep_origin.api.context import (
+    AuthorityDep,
+    Body,
+    Caller,
+    StrictJsonRoute,
+    json_body,
+)
 from rcep_origin.api.problems import AUTHENTICATED, MEDIA_TYPE, PROBLEM_SCHEMA, PUBLIC
 from rcep_origin.authority import (
-    Authority,
     DeliveryPassView,
     DeliveryView,
     EmbedView,
@@ -27,7 +32,6 @@ from rcep_origin.authority import (
     Outcome,
     PeerInput,
     PeerView,
-    Principal,
     ReceiptView,
     StatusNotice,
     TrustedIssuerView,
@@ -38,9 +42,6 @@ from rcep_origin.errors import InputError
 
 router = APIRouter(route_class=StrictJsonRoute)
 
-AuthorityDep = Annotated[Authority, Depends(authority)]
-Caller = Annotated[Principal, Depends(caller)]
-Body = Annotated[bytes, Depends(raw_body)]
 
 _RECEIPT = {"$ref": "#/components/schemas/ReceiptView"}
 # The inbox answers a refused delivery with 422 and a signed negative receipt (JSON), and a

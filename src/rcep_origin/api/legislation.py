@@ -4,27 +4,20 @@ propose for an issuing body to approve. Each handler calls one use case of the a
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Depends
-
-from rcep_origin.api.context import StrictJsonRoute, authority, caller
+from rcep_origin.api.context import AuthorityDep, Caller, StrictJsonRoute
 from rcep_origin.api.problems import AUTHENTICATED
 from rcep_origin.authority import (
-    Authority,
     LegislationRowInput,
     LegislationRowView,
     LegislationView,
     NotFound,
-    Principal,
     ProposalDecision,
     Refusal,
 )
 
 router = APIRouter(prefix="/v1/legislation", route_class=StrictJsonRoute, tags=["legislation"])
-
-AuthorityDep = Annotated[Authority, Depends(authority)]
-Caller = Annotated[Principal, Depends(caller)]
 
 
 def _row_id(row_id: int) -> int:

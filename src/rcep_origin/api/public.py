@@ -9,13 +9,12 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from rcep_origin.api.context import StrictJsonRoute, authority, raw_body
+from rcep_origin.api.context import AuthorityDep, StrictJsonRoute, raw_body
 from rcep_origin.api.problems import PUBLIC
-from rcep_origin.authority import Authority, HealthView, NotFound, VerificationView
+from rcep_origin.authority import HealthView, NotFound, VerificationView
 from rcep_origin.web.pages import page_language, render_verification_page
 
 router = APIRouter(route_class=StrictJsonRoute)
-AuthorityDep = Annotated[Authority, Depends(authority)]
 
 
 def _wants_html(request: Request) -> bool:

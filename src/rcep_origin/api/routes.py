@@ -5,32 +5,27 @@ owns the transaction, the authorisation rule and the audit entry, and returns it
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from rcep_origin.api.context import (
+    AuthorityDep,
+    Body,
+    Caller,
+    Replay,
     StrictJsonRoute,
-    authority,
-    caller,
-    idempotency,
     json_body,
-    raw_body,
     respond,
 )
 from rcep_origin.api.problems import AUTHENTICATED
 from rcep_origin.authority import (
     Application,
     AuditReport,
-    Authority,
     CertificateView,
     DeclarationDocumentView,
     DeclarationVersionView,
     DeclarationView,
     DeterminationRunView,
-    Idempotency,
     PrereviewRunView,
-    Principal,
     Refusal,
     RequestView,
     RunView,
@@ -41,10 +36,6 @@ from rcep_origin.declaration import Declaration
 
 router = APIRouter(prefix="/v1", route_class=StrictJsonRoute)
 
-AuthorityDep = Annotated[Authority, Depends(authority)]
-Caller = Annotated[Principal, Depends(caller)]
-Replay = Annotated[Idempotency | None, Depends(idempotency)]
-Body = Annotated[bytes, Depends(raw_body)]
 
 # The declaration is read from the raw body (amounts as Decimal, errors with their path); its
 # schema is still documented.
